@@ -1,0 +1,240 @@
+/* base/buf.c - the output builder (sticky errors, hard cap) and the JSON
+ * writer on top of it. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/base.h"
+
+void vouch_buf_init(vouch_buf *b, size_t max) {
+  memset(b, 0, sizeof(*b));
+  b->max = max;
+}
+
+void vouch_buf_free(vouch_buf *b) {
+  free(b->data);
+  memset(b, 0, sizeof(*b));
+}
+
+void vouch_buf_reset(vouch_buf *b) {
+  b->len = 0;
+  b->status = VOUCH_OK;
+  if (b->data) b->data[0] = '\0';
+}
+
+static size_t buf_max(const vouch_buf *b) { return b->max ? b->max : VOUCH_BUF_DEFAULT_MAX; }
+
+/* reserve makes room for |extra| more bytes plus a NUL, or sets the sticky
+ * error.  Returns false when nothing may be written. */
+static bool reserve(vouch_buf *b, size_t extra) {
+  if (b->status != VOUCH_OK) return false;
+  if (extra > buf_max(b) - b->len) {
+    b->status = VOUCH_E_LIMIT;
+    return false;
+  }
+  size_t need = b->len + extra + 1;
+  if (need <= b->cap) return true;
+  size_t cap = b->cap ? b->cap : 256;
+  while (cap < need) cap *= 2;
+  char *p = realloc(b->data, cap);
+  if (p == NULL) {
+    b->status = VOUCH_E_NOMEM;
+    return false;
+  }
+  b->data = p;
+  b->cap = cap;
+  return true;
+}
+
+void vouch_buf_append(vouch_buf *b, const void *data, size_t len) {
+  if (!reserve(b, len)) return;
+  if (len > 0) memcpy(b->data + b->len, data, len);
+  b->len += len;
+  b->data[b->len] = '\0';
+}
+
+void vouch_buf_puts(vouch_buf *b, const char *s) { vouch_buf_append(b, s, strlen(s)); }
+
+void vouch_buf_putc(vouch_buf *b, char ch) { vouch_buf_append(b, &ch, 1); }
+
+void vouch_buf_vprintf(vouch_buf *b, const char *fmt, va_list ap) {
+  if (b->status != VOUCH_OK) return;
+  va_list ap2;
+  va_copy(ap2, ap);
+  int n = vsnprintf(NULL, 0, fmt, ap2);
+  va_end(ap2);
+  if (n < 0) {
+    b->status = VOUCH_E_INTERNAL;
+    return;
+  }
+  if (!reserve(b, (size_t)n)) return;
+  vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
+  b->len += (size_t)n;
+}
+
+void vouch_buf_printf(vouch_buf *b, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vouch_buf_vprintf(b, fmt, ap);
+  va_end(ap);
+}
+
+void vouch_buf_hex(vouch_buf *b, const uint8_t *data, size_t len) {
+  static const char kHex[] = "0123456789abcdef";
+  if (len > (SIZE_MAX - 1) / 2 || !reserve(b, 2 * len)) {
+    if (b->status == VOUCH_OK) b->status = VOUCH_E_LIMIT;
+    return;
+  }
+  char *o = b->data + b->len;
+  for (size_t i = 0; i < len; i++) {
+    o[2 * i] = kHex[data[i] >> 4];
+    o[2 * i + 1] = kHex[data[i] & 15];
+  }
+  b->len += 2 * len;
+  b->data[b->len] = '\0';
+}
+
+void vouch_buf_json_string(vouch_buf *b, const char *s, size_t len) {
+  static const char kHex[] = "0123456789abcdef";
+  vouch_buf_putc(b, '"');
+  size_t run = 0; /* bytes copied verbatim in one append */
+  for (size_t i = 0; i < len; i++) {
+    unsigned char ch = (unsigned char)s[i];
+    const char *esc = NULL;
+    char ubuf[7];
+    switch (ch) {
+      case '"': esc = "\\\""; break;
+      case '\\': esc = "\\\\"; break;
+      case '\n': esc = "\\n"; break;
+      case '\r': esc = "\\r"; break;
+      case '\t': esc = "\\t"; break;
+      case '\b': esc = "\\b"; break;
+      case '\f': esc = "\\f"; break;
+      default:
+        if (ch < 0x20 || ch == 0x7f) {
+          ubuf[0] = '\\';
+          ubuf[1] = 'u';
+          ubuf[2] = '0';
+          ubuf[3] = '0';
+          ubuf[4] = kHex[ch >> 4];
+          ubuf[5] = kHex[ch & 15];
+          ubuf[6] = '\0';
+          esc = ubuf;
+        }
+    }
+    if (esc == NULL) {
+      run++;
+      continue;
+    }
+    vouch_buf_append(b, s + i - run, run);
+    run = 0;
+    vouch_buf_puts(b, esc);
+  }
+  vouch_buf_append(b, s + len - run, run);
+  vouch_buf_putc(b, '"');
+}
+
+const char *vouch_buf_cstr(const vouch_buf *b) { return b->data ? b->data : ""; }
+
+vouch_status vouch_buf_status(const vouch_buf *b) { return b->status; }
+
+/* ---- JSON writer ------------------------------------------------------- */
+
+void vouch_json_init(vouch_json *j, vouch_buf *out) {
+  memset(j, 0, sizeof(*j));
+  j->out = out;
+}
+
+static void json_misuse(vouch_json *j) {
+  if (j->out->status == VOUCH_OK) j->out->status = VOUCH_E_INTERNAL;
+}
+
+/* before_value places the comma (arrays) and checks that an object member
+ * got its key first. */
+static void before_value(vouch_json *j) {
+  if (j->depth == 0) return;
+  if (j->in_object[j->depth - 1]) {
+    if (!j->have_key) json_misuse(j);
+    j->have_key = false;
+    return;
+  }
+  if (j->need_comma[j->depth - 1]) vouch_buf_putc(j->out, ',');
+  j->need_comma[j->depth - 1] = true;
+}
+
+static void begin(vouch_json *j, bool object) {
+  before_value(j);
+  if (j->depth >= VOUCH_JSON_MAX_DEPTH) {
+    json_misuse(j);
+    return;
+  }
+  vouch_buf_putc(j->out, object ? '{' : '[');
+  j->in_object[j->depth] = object;
+  j->need_comma[j->depth] = false;
+  j->depth++;
+}
+
+static void end(vouch_json *j, bool object) {
+  if (j->depth == 0 || j->in_object[j->depth - 1] != object || j->have_key) {
+    json_misuse(j);
+    return;
+  }
+  j->depth--;
+  vouch_buf_putc(j->out, object ? '}' : ']');
+}
+
+void vouch_json_begin_object(vouch_json *j) { begin(j, true); }
+void vouch_json_end_object(vouch_json *j) { end(j, true); }
+void vouch_json_begin_array(vouch_json *j) { begin(j, false); }
+void vouch_json_end_array(vouch_json *j) { end(j, false); }
+
+void vouch_json_key(vouch_json *j, const char *key) {
+  if (j->depth == 0 || !j->in_object[j->depth - 1] || j->have_key) {
+    json_misuse(j);
+    return;
+  }
+  if (j->need_comma[j->depth - 1]) vouch_buf_putc(j->out, ',');
+  j->need_comma[j->depth - 1] = true;
+  vouch_buf_json_string(j->out, key, strlen(key));
+  vouch_buf_putc(j->out, ':');
+  j->have_key = true;
+}
+
+void vouch_json_string(vouch_json *j, const char *s) { vouch_json_string_len(j, s, strlen(s)); }
+
+void vouch_json_string_len(vouch_json *j, const char *s, size_t len) {
+  before_value(j);
+  vouch_buf_json_string(j->out, s, len);
+}
+
+void vouch_json_hex(vouch_json *j, const uint8_t *data, size_t len) {
+  before_value(j);
+  vouch_buf_putc(j->out, '"');
+  vouch_buf_hex(j->out, data, len);
+  vouch_buf_putc(j->out, '"');
+}
+
+void vouch_json_int(vouch_json *j, int64_t v) {
+  before_value(j);
+  vouch_buf_printf(j->out, "%lld", (long long)v);
+}
+
+void vouch_json_uint(vouch_json *j, uint64_t v) {
+  before_value(j);
+  vouch_buf_printf(j->out, "%llu", (unsigned long long)v);
+}
+
+void vouch_json_bool(vouch_json *j, bool v) {
+  before_value(j);
+  vouch_buf_puts(j->out, v ? "true" : "false");
+}
+
+void vouch_json_null(vouch_json *j) {
+  before_value(j);
+  vouch_buf_puts(j->out, "null");
+}
+
+void vouch_json_raw(vouch_json *j, const char *text, size_t len) {
+  before_value(j);
+  vouch_buf_append(j->out, text, len);
+}

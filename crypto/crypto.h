@@ -1,0 +1,203 @@
+/* crypto/crypto.h - OpenSSL 3 wrappers: hashes, base64, raw-key import,
+ * ECDSA/RSA verification, X.509 certificates, CRLs and chain verification
+ * to a pinned trust anchor at a caller-given instant.
+ *
+ * Rules every function here follows:
+ *  - a signature is valid only when OpenSSL returns exactly 1; anything
+ *    else (0, -1, an exception) is VOUCH_E_SIGNATURE or VOUCH_E_CRYPTO;
+ *  - the thread's OpenSSL error queue is cleared before returning a failure;
+ *  - the verification instant always comes from the caller, never from the
+ *    clock.
+ * Objects are opaque; _free functions accept NULL.
+ */
+#ifndef VOUCH_CRYPTO_H
+#define VOUCH_CRYPTO_H
+
+#include "base/base.h"
+
+/* ---- hashes ------------------------------------------------------------ */
+typedef enum { VOUCH_HASH_SHA1, VOUCH_HASH_SHA256, VOUCH_HASH_SHA384, VOUCH_HASH_SHA512 } vouch_hash;
+#define VOUCH_SHA256_LEN 32
+#define VOUCH_SHA384_LEN 48
+#define VOUCH_MAX_DIGEST_LEN 64
+void vouch_sha256(const void *data, size_t len, uint8_t out[VOUCH_SHA256_LEN]);
+void vouch_sha384(const void *data, size_t len, uint8_t out[VOUCH_SHA384_LEN]);
+/* vouch_digest hashes |data| with |h| into |out| (VOUCH_MAX_DIGEST_LEN
+ * bytes of room) and sets *out_len. */
+VOUCH_MUST_CHECK vouch_status vouch_digest(vouch_hash h, const void *data, size_t len,
+                                           uint8_t *out, size_t *out_len);
+size_t vouch_hash_len(vouch_hash h);
+
+/* ---- base64 ------------------------------------------------------------ */
+/* vouch_base64_decode accepts standard and URL-safe alphabets, padded or
+ * unpadded (but never mixed alphabets in one input, and padding only at the
+ * end).  No whitespace.  Non-zero trailing bits are rejected.  |out| needs
+ * vouch_base64_decoded_max(in_len) bytes. */
+size_t vouch_base64_decoded_max(size_t in_len);
+VOUCH_MUST_CHECK vouch_status vouch_base64_decode(const char *in, size_t in_len, uint8_t *out,
+                                                  size_t out_cap, size_t *out_len);
+/* vouch_base64_decode_mime is vouch_base64_decode that skips ASCII whitespace
+ * (line breaks inside PEM bodies). */
+VOUCH_MUST_CHECK vouch_status vouch_base64_decode_mime(const char *in, size_t in_len,
+                                                       uint8_t *out, size_t out_cap,
+                                                       size_t *out_len);
+/* Encoders append to a builder: standard alphabet padded, URL-safe unpadded. */
+void vouch_base64_encode(vouch_buf *b, const uint8_t *data, size_t len);
+void vouch_base64url_encode(vouch_buf *b, const uint8_t *data, size_t len);
+
+/* ---- public keys and signatures ----------------------------------------- */
+struct vouch_pubkey; /* wraps an EVP_PKEY */
+
+/* vouch_pubkey_from_p256_xy imports a raw uncompressed P-256 point X||Y
+ * (64 bytes, no 0x04 prefix); the point must be on the curve. */
+VOUCH_MUST_CHECK vouch_status vouch_pubkey_from_p256_xy(const uint8_t xy[64],
+                                                        struct vouch_pubkey **out);
+/* vouch_pubkey_from_spki_der / _pem import a SubjectPublicKeyInfo. */
+VOUCH_MUST_CHECK vouch_status vouch_pubkey_from_spki_der(const uint8_t *der, size_t len,
+                                                         struct vouch_pubkey **out);
+VOUCH_MUST_CHECK vouch_status vouch_pubkey_from_pem(const char *pem, size_t len,
+                                                    struct vouch_pubkey **out);
+void vouch_pubkey_free(struct vouch_pubkey *k);
+/* vouch_pubkey_up_ref adds a reference; vouch_pubkey_free drops one. */
+void vouch_pubkey_up_ref(struct vouch_pubkey *k);
+/* vouch_pubkey_spki_der returns the DER SubjectPublicKeyInfo (malloc'd). */
+VOUCH_MUST_CHECK vouch_status vouch_pubkey_spki_der(const struct vouch_pubkey *k, uint8_t **out,
+                                                    size_t *out_len);
+/* vouch_pubkey_evp returns the underlying EVP_PKEY* (borrowed), as void*
+ * so this header does not pull in OpenSSL's. */
+void *vouch_pubkey_evp(const struct vouch_pubkey *k);
+
+/* vouch_ecdsa_verify_rs checks an ECDSA signature given as raw r||s
+ * (big-endian, each half the curve's size: 64 bytes for P-256, 96 for
+ * P-384) over |msg| hashed with |h|.  VOUCH_OK only for a valid signature. */
+VOUCH_MUST_CHECK vouch_status vouch_ecdsa_verify_rs(const struct vouch_pubkey *k, vouch_hash h,
+                                                    const uint8_t *msg, size_t msg_len,
+                                                    const uint8_t *rs, size_t rs_len);
+/* vouch_ecdsa_verify_rs_digest is the same over a precomputed digest. */
+VOUCH_MUST_CHECK vouch_status vouch_ecdsa_verify_rs_digest(const struct vouch_pubkey *k,
+                                                           const uint8_t *digest,
+                                                           size_t digest_len,
+                                                           const uint8_t *rs, size_t rs_len);
+/* vouch_ecdsa_rs_to_der converts raw r||s to a DER ECDSA-Sig-Value
+ * (malloc'd). */
+VOUCH_MUST_CHECK vouch_status vouch_ecdsa_rs_to_der(const uint8_t *rs, size_t rs_len,
+                                                    uint8_t **out, size_t *out_len);
+/* vouch_verify_sig checks a signature in the algorithm's native encoding
+ * (DER for ECDSA, PKCS#1 / PSS block for RSA) over |msg|.  For PSS,
+ * |pss_salt_len| is the required salt length (-1: digest length). */
+typedef enum { VOUCH_SIG_ECDSA, VOUCH_SIG_RSA_PKCS1, VOUCH_SIG_RSA_PSS, VOUCH_SIG_EDDSA } vouch_sig_alg;
+VOUCH_MUST_CHECK vouch_status vouch_verify_sig(const struct vouch_pubkey *k, vouch_sig_alg alg,
+                                               vouch_hash h, int pss_salt_len,
+                                               const uint8_t *msg, size_t msg_len,
+                                               const uint8_t *sig, size_t sig_len);
+
+/* ---- X.509 certificates ------------------------------------------------ */
+struct vouch_cert; /* wraps an X509 plus its DER bytes; refcounted */
+
+VOUCH_MUST_CHECK vouch_status vouch_cert_from_der(const uint8_t *der, size_t len,
+                                                  struct vouch_cert **out);
+/* vouch_cert_chain_from_pem parses concatenated PEM certificates (any text
+ * or NUL bytes between/after blocks are ignored; at least one block is
+ * required, at most |max| certificates).  On failure nothing is returned. */
+VOUCH_MUST_CHECK vouch_status vouch_cert_chain_from_pem(const char *pem, size_t len,
+                                                        struct vouch_cert **out, size_t max,
+                                                        size_t *out_num, vouch_err *err);
+void vouch_cert_free(struct vouch_cert *c);
+void vouch_cert_up_ref(struct vouch_cert *c);
+/* vouch_cert_der returns the certificate's DER bytes (borrowed). */
+const uint8_t *vouch_cert_der(const struct vouch_cert *c, size_t *out_len);
+/* vouch_cert_sha256 is the SHA-256 of the DER (the fingerprint). */
+void vouch_cert_sha256(const struct vouch_cert *c, uint8_t out[VOUCH_SHA256_LEN]);
+/* vouch_cert_pubkey returns the subject key (new reference). */
+VOUCH_MUST_CHECK vouch_status vouch_cert_pubkey(const struct vouch_cert *c,
+                                                struct vouch_pubkey **out);
+/* vouch_cert_subject_cn / _issuer_cn copy the commonName ("" if none). */
+void vouch_cert_subject_cn(const struct vouch_cert *c, char *out, size_t cap);
+void vouch_cert_issuer_cn(const struct vouch_cert *c, char *out, size_t cap);
+/* vouch_cert_issued_by is true when |c|'s issuer DN equals |issuer|'s
+ * subject DN. */
+bool vouch_cert_issued_by(const struct vouch_cert *c, const struct vouch_cert *issuer);
+bool vouch_cert_is_self_issued(const struct vouch_cert *c);
+/* Validity window as Unix seconds. */
+int64_t vouch_cert_not_before(const struct vouch_cert *c);
+int64_t vouch_cert_not_after(const struct vouch_cert *c);
+/* vouch_cert_serial_hex writes the serial as lower-case hex. */
+void vouch_cert_serial_hex(const struct vouch_cert *c, char *out, size_t cap);
+/* vouch_cert_extension finds the extension with dotted |oid| and returns
+ * its extnValue contents (the bytes inside the OCTET STRING), borrowed
+ * from |c|.  VOUCH_E_COLLATERAL_MISSING-free: VOUCH_E_MALFORMED if absent. */
+VOUCH_MUST_CHECK vouch_status vouch_cert_extension(const struct vouch_cert *c, const char *oid,
+                                                   const uint8_t **out, size_t *out_len);
+/* vouch_cert_equal compares DER bytes. */
+bool vouch_cert_equal(const struct vouch_cert *a, const struct vouch_cert *b);
+void *vouch_cert_x509(const struct vouch_cert *c); /* borrowed X509* */
+
+/* ---- CRLs -------------------------------------------------------------- */
+struct vouch_crl; /* wraps an X509_CRL; refcounted */
+
+/* vouch_crl_parse accepts DER, PEM, or hex-encoded DER (as in the vectors'
+ * collateral.json) and detects which. */
+VOUCH_MUST_CHECK vouch_status vouch_crl_parse(const uint8_t *data, size_t len,
+                                              struct vouch_crl **out, vouch_err *err);
+void vouch_crl_free(struct vouch_crl *crl);
+void vouch_crl_up_ref(struct vouch_crl *crl);
+const uint8_t *vouch_crl_der(const struct vouch_crl *crl, size_t *out_len);
+int64_t vouch_crl_this_update(const struct vouch_crl *crl);
+/* vouch_crl_next_update is INT64_MAX when the CRL has none. */
+int64_t vouch_crl_next_update(const struct vouch_crl *crl);
+void vouch_crl_issuer_cn(const struct vouch_crl *crl, char *out, size_t cap);
+/* vouch_crl_is_revoked is true when |c|'s serial is listed (the issuer
+ * must be checked by the caller or by vouch_chain_verify). */
+bool vouch_crl_lists(const struct vouch_crl *crl, const struct vouch_cert *c);
+
+/* ---- trust anchors ----------------------------------------------------- */
+struct vouch_anchors; /* a set of trusted self-signed roots */
+
+struct vouch_anchors *vouch_anchors_new(void);
+void vouch_anchors_free(struct vouch_anchors *a);
+/* vouch_anchors_add_pem adds every certificate in |pem|. */
+VOUCH_MUST_CHECK vouch_status vouch_anchors_add_pem(struct vouch_anchors *a, const char *pem,
+                                                    size_t len, vouch_err *err);
+VOUCH_MUST_CHECK vouch_status vouch_anchors_add_cert(struct vouch_anchors *a,
+                                                     struct vouch_cert *c);
+/* vouch_anchors_find returns the anchor byte-identical to |c|, or NULL. */
+const struct vouch_cert *vouch_anchors_find(const struct vouch_anchors *a,
+                                            const struct vouch_cert *c);
+size_t vouch_anchors_count(const struct vouch_anchors *a);
+
+/* ---- chain verification ------------------------------------------------- */
+typedef struct {
+  int64_t at;         /* the verification instant (Unix seconds), required */
+  bool allow_expired; /* tolerate notAfter / CRL nextUpdate passed (QVL mode) */
+  bool require_crls;  /* every certificate below the anchor must be covered by a CRL
+                         from its issuer (CRL_CHECK_ALL) */
+} vouch_chain_opts;
+
+typedef struct {
+  uint8_t anchor_sha256[VOUCH_SHA256_LEN]; /* the anchor the chain ended at */
+  int64_t earliest_expiry;  /* min notAfter / CRL nextUpdate over what was used */
+  bool expired_tolerated;   /* allow_expired hid an expiry */
+  int x509_error;           /* OpenSSL X509_V_ERR_* of the failure, 0 if none */
+  int failed_depth;         /* depth (0 = leaf) of the failing certificate, -1 */
+} vouch_chain_result;
+
+/* vouch_chain_verify builds and checks the path from |leaf| through
+ * |untrusted| (intermediates; a copy of a root among them is ignored) to one
+ * of |anchors|, at opts->at: every signature, validity window, basic
+ * constraints, and, with |crls|, revocation (each CRL's own signature and
+ * validity window included).  Failures map to VOUCH_E_EXPIRED,
+ * VOUCH_E_NOT_YET_VALID, VOUCH_E_REVOKED, VOUCH_E_UNTRUSTED_ROOT,
+ * VOUCH_E_SIGNATURE, VOUCH_E_CRL (CRL missing, bad or out of its window) or
+ * VOUCH_E_CHAIN, with |err| naming the certificate (its CN) and the reason. */
+VOUCH_MUST_CHECK vouch_status vouch_chain_verify(const struct vouch_anchors *anchors,
+                                                 const struct vouch_cert *leaf,
+                                                 struct vouch_cert *const *untrusted,
+                                                 size_t num_untrusted,
+                                                 struct vouch_crl *const *crls, size_t num_crls,
+                                                 const vouch_chain_opts *opts,
+                                                 vouch_chain_result *out, vouch_err *err);
+
+/* vouch_crypto_clear_errors empties the thread's OpenSSL error queue. */
+void vouch_crypto_clear_errors(void);
+
+#endif /* VOUCH_CRYPTO_H */
