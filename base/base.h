@@ -120,6 +120,9 @@ typedef struct {
  * The first failure recorded wins: a later call does not overwrite it. */
 vouch_status vouch_fail(vouch_err *err, vouch_status code, const char *fmt, ...)
     VOUCH_PRINTF(3, 4);
+/* vouch_err_prefix puts formatted text in front of |err|'s message
+ * (truncating the tail if the whole does not fit). */
+void vouch_err_prefix(vouch_err *err, const char *fmt, ...) VOUCH_PRINTF(2, 3);
 /* vouch_err_clear resets |err| to "no error". */
 void vouch_err_clear(vouch_err *err);
 

@@ -41,3 +41,20 @@ void vouch_err_clear(vouch_err *err) {
   err->code = VOUCH_OK;
   err->msg[0] = '\0';
 }
+
+void vouch_err_prefix(vouch_err *err, const char *fmt, ...) {
+  if (err == NULL) return;
+  char prefix[VOUCH_ERR_MSG_MAX];
+  va_list ap;
+  va_start(ap, fmt);
+  int p = vsnprintf(prefix, sizeof(prefix), fmt, ap);
+  va_end(ap);
+  if (p <= 0) return;
+  size_t plen = (size_t)p < sizeof(prefix) ? (size_t)p : sizeof(prefix) - 1;
+  size_t room = sizeof(err->msg) - 1 - plen;
+  size_t n = strnlen(err->msg, sizeof(err->msg) - 1);
+  if (n > room) n = room;
+  memmove(err->msg + plen, err->msg, n);
+  memcpy(err->msg, prefix, plen);
+  err->msg[plen + n] = '\0';
+}

@@ -1,1 +1,520 @@
-int main(void){return 0;}
+/* tools/vouch.c - the vouch command line. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "crypto/crypto.h"
+#include "engine/engine.h"
+
+/* Exit codes (documented in --help). */
+enum {
+  EXIT_ALL_OK = 0,           /* every item affirming or warning */
+  EXIT_CONTRAINDICATED = 1,  /* at least one item contraindicated, none error */
+  EXIT_ITEM_ERROR = 2,       /* at least one item could not be evaluated */
+  EXIT_USAGE = 3,            /* bad command line */
+  EXIT_SETUP = 4,            /* cannot read inputs, trust anchors or collateral; I/O error */
+};
+
+static const char kMainHelp[] =
+    "vouch " VOUCH_VERSION " - attestation evidence verifier (Intel SGX DCAP today;\n"
+    "TDX, SEV-SNP and TPM are coming)\n"
+    "\n"
+    "usage: vouch <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  verify       verify evidence: one quote, or NDJSON envelopes in bulk\n"
+    "  collateral   manage a collateral directory (collateral import FILE...)\n"
+    "  envelope     wrap a quote file (and optional collateral) into an NDJSON envelope\n"
+    "  version      print the version\n"
+    "\n"
+    "Run 'vouch <command> --help' for the options of a command.\n";
+
+static const char kVerifyHelp[] =
+    "usage: vouch verify [options] [FILE.ndjson ... | -]\n"
+    "       vouch verify --type sgx --evidence QUOTE [options]\n"
+    "\n"
+    "Bulk mode reads evidence envelopes, one JSON object per line:\n"
+    "  {\"id\": \"q-1\", \"type\": \"sgx\", \"evidence\": \"<base64url quote>\",\n"
+    "   \"at\": \"2025-07-19T10:01:17Z\", \"runtime_data\": {\"data\": \"<b64url>\", \"data_type\": \"binary\"},\n"
+    "   \"collateral\": { collateral.json shape, optional }}\n"
+    "and writes one result line per input line (errors included) to stdout or --output.\n"
+    "With no FILE, or FILE '-', it reads standard input.  Single mode (--evidence)\n"
+    "verifies one raw quote file and prints one JSON result.\n"
+    "\n"
+    "options:\n"
+    "  --type TYPE                evidence type for --evidence (sgx)\n"
+    "  --evidence FILE            a raw quote (binary, or base64 text)\n"
+    "  --collateral FILE|DIR      collateral.json bundle, or a collateral directory\n"
+    "                             (see 'vouch collateral --help'); inline collateral in an\n"
+    "                             envelope takes precedence\n"
+    "  --trust-anchor PEM         trust this root too (repeatable); the Intel SGX Root CA\n"
+    "                             is built in and pinned by its SHA-256 fingerprint\n"
+    "  --at TIME                  verify as of TIME (RFC 3339 or Unix seconds); default now.\n"
+    "                             An envelope's \"at\" overrides it for that item\n"
+    "  --allow-expired-collateral keep the verdict when collateral expired (Intel QVL\n"
+    "                             behaviour); the result says so in dcap_collateral_expired\n"
+    "  --output FILE, -o FILE     write results to FILE instead of stdout\n"
+    "  --max-line BYTES           longest accepted input line (default 1048576)\n"
+    "  --progress / --no-progress progress line on stderr (default: when stderr is a terminal)\n"
+    "  --quiet, -q                no summary on stderr\n"
+    "  --help, -h                 this help\n"
+    "\n"
+    "status per item: affirming (UpToDate) | warning (needs configuration or SW hardening,\n"
+    "or a debug enclave) | contraindicated (out of date, revoked, TCB not supported, any\n"
+    "failed check) | error (could not be evaluated: bad input, missing or expired collateral)\n"
+    "\n"
+    "exit codes:\n"
+    "  0  every item affirming or warning\n"
+    "  1  at least one item contraindicated (and none error)\n"
+    "  2  at least one item could not be evaluated (status error)\n"
+    "  3  bad command line\n"
+    "  4  cannot read inputs, trust anchors or collateral, or cannot write results\n";
+
+static const char kCollateralHelp[] =
+    "usage: vouch collateral import --out DIR FILE...\n"
+    "\n"
+    "Files collateral into the collateral directory DIR, which 'vouch verify --collateral DIR'\n"
+    "reads.  Each FILE may be: a collateral.json bundle (the vectors' shape), an Intel PCS/PCCS\n"
+    "TCB Info or QE Identity response body ({\"tcbInfo\":...,\"signature\":...}), a CRL (DER,\n"
+    "PEM or hex), or a PEM issuer chain.  Layout:\n"
+    "  intel/sgx/tcbinfo/<FMSPC>/<tcbEvaluationDataNumber>.json\n"
+    "  intel/tdx/tcbinfo/<FMSPC>/<tcbEvaluationDataNumber>.json\n"
+    "  intel/qe/<n>.json   intel/td_qe/<n>.json\n"
+    "  intel/crl/{root,processor,platform}/<thisUpdate>.der\n"
+    "  intel/chains/<hash>.pem\n"
+    "At verification instant T, the newest version of each item valid at T is used.\n";
+
+static const char kEnvelopeHelp[] =
+    "usage: vouch envelope --type sgx --evidence QUOTE [--collateral FILE] [--id ID] [--at TIME]\n"
+    "\n"
+    "Prints one NDJSON evidence envelope for 'vouch verify': the quote base64url-encoded,\n"
+    "the collateral.json bundle inlined when given.\n";
+
+static void usage_error(const char *cmd, const char *msg) {
+  fprintf(stderr, "vouch %s: %s\nRun 'vouch %s --help' for usage.\n", cmd, msg, cmd);
+}
+
+/* read_evidence_file reads a quote: raw bytes, or base64/base64url text. */
+static vouch_status read_evidence_file(const char *path, uint8_t **out, size_t *out_len,
+                                       vouch_err *err) {
+  uint8_t *data;
+  size_t len;
+  VOUCH_GUARD(vouch_read_file(path, VOUCH_LIMIT_EVIDENCE * 2, &data, &len, err));
+  size_t n = len;
+  while (n > 0 && (data[n - 1] == '\n' || data[n - 1] == '\r' || data[n - 1] == ' ')) n--;
+  size_t cap = vouch_base64_decoded_max(n);
+  uint8_t *dec = malloc(cap + 1);
+  size_t dec_len;
+  if (dec != NULL && n > 0 &&
+      vouch_base64_decode((const char *)data, n, dec, cap, &dec_len) == VOUCH_OK) {
+    free(data);
+    *out = dec;
+    *out_len = dec_len;
+    return VOUCH_OK;
+  }
+  free(dec);
+  *out = data;
+  *out_len = len;
+  return VOUCH_OK;
+}
+
+typedef struct {
+  struct vouch_anchors *anchors;
+  vouch_dcap_collateral bundle;
+  bool has_bundle;
+  struct vouch_colldir *dir;
+  vouch_dcap_source source;
+} verify_setup;
+
+static void setup_free(verify_setup *s) {
+  vouch_anchors_free(s->anchors);
+  if (s->has_bundle) vouch_dcap_collateral_cleanup(&s->bundle);
+  vouch_colldir_free(s->dir);
+}
+
+static bool is_dir(const char *path) {
+  struct stat st;
+  return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static vouch_status load_collateral(verify_setup *s, const char *path, vouch_err *err) {
+  if (is_dir(path)) {
+    VOUCH_GUARD(vouch_colldir_open(path, &s->dir, err));
+    s->source = vouch_colldir_source(s->dir);
+    return VOUCH_OK;
+  }
+  uint8_t *data;
+  size_t len;
+  VOUCH_GUARD(vouch_read_file(path, VOUCH_LIMIT_COLLATERAL, &data, &len, err));
+  vouch_status st = vouch_dcap_collateral_from_json((const char *)data, len, &s->bundle, err);
+  free(data);
+  if (st != VOUCH_OK) return st;
+  s->has_bundle = true;
+  return VOUCH_OK;
+}
+
+static int exit_for(const vouch_run_stats *st) {
+  if (st->by_verdict[VOUCH_VERDICT_ERROR] > 0) return EXIT_ITEM_ERROR;
+  if (st->by_verdict[VOUCH_VERDICT_CONTRAINDICATED] > 0) return EXIT_CONTRAINDICATED;
+  return EXIT_ALL_OK;
+}
+
+static void print_summary(const vouch_run_stats *st) {
+  fprintf(stderr,
+          "vouch: %llu items in %.2f s (%.0f items/s): affirming %llu, warning %llu, "
+          "contraindicated %llu, error %llu\n",
+          (unsigned long long)st->items, st->seconds,
+          st->seconds > 0 ? (double)st->items / st->seconds : 0.0,
+          (unsigned long long)st->by_verdict[0], (unsigned long long)st->by_verdict[1],
+          (unsigned long long)st->by_verdict[2], (unsigned long long)st->by_verdict[3]);
+}
+
+static int cmd_verify(int argc, char **argv) {
+  enum { O_TYPE = 256, O_EVIDENCE, O_COLLATERAL, O_ANCHOR, O_AT, O_ALLOW_EXPIRED, O_MAX_LINE,
+         O_PROGRESS, O_NO_PROGRESS };
+  static const struct option kOpts[] = {
+      {"type", required_argument, NULL, O_TYPE},
+      {"evidence", required_argument, NULL, O_EVIDENCE},
+      {"collateral", required_argument, NULL, O_COLLATERAL},
+      {"trust-anchor", required_argument, NULL, O_ANCHOR},
+      {"at", required_argument, NULL, O_AT},
+      {"allow-expired-collateral", no_argument, NULL, O_ALLOW_EXPIRED},
+      {"output", required_argument, NULL, 'o'},
+      {"max-line", required_argument, NULL, O_MAX_LINE},
+      {"progress", no_argument, NULL, O_PROGRESS},
+      {"no-progress", no_argument, NULL, O_NO_PROGRESS},
+      {"quiet", no_argument, NULL, 'q'},
+      {"help", no_argument, NULL, 'h'},
+      {NULL, 0, NULL, 0}};
+  const char *type = NULL, *evidence = NULL, *collateral = NULL, *output = NULL;
+  const char *anchors[16];
+  int num_anchors = 0, progress = -1;
+  bool quiet = false;
+  vouch_run_config cfg = {.at = (int64_t)time(NULL)};
+  int c;
+  optind = 1;
+  while ((c = getopt_long(argc, argv, "o:qh", kOpts, NULL)) != -1) {
+    switch (c) {
+      case O_TYPE: type = optarg; break;
+      case O_EVIDENCE: evidence = optarg; break;
+      case O_COLLATERAL: collateral = optarg; break;
+      case O_ANCHOR:
+        if (num_anchors == 16) {
+          usage_error("verify", "at most 16 --trust-anchor options");
+          return EXIT_USAGE;
+        }
+        anchors[num_anchors++] = optarg;
+        break;
+      case O_AT:
+        if (vouch_time_parse(optarg, strlen(optarg), &cfg.at) != VOUCH_OK) {
+          usage_error("verify", "--at takes RFC 3339 (2025-07-19T10:01:17Z) or Unix seconds");
+          return EXIT_USAGE;
+        }
+        break;
+      case O_ALLOW_EXPIRED: cfg.allow_expired = true; break;
+      case 'o': output = optarg; break;
+      case O_MAX_LINE: {
+        char *end;
+        unsigned long long v = strtoull(optarg, &end, 10);
+        if (*end != '\0' || v < 1024 || v > (1ull << 30)) {
+          usage_error("verify", "--max-line takes a byte count between 1024 and 1073741824");
+          return EXIT_USAGE;
+        }
+        cfg.max_line = (size_t)v;
+        break;
+      }
+      case O_PROGRESS: progress = 1; break;
+      case O_NO_PROGRESS: progress = 0; break;
+      case 'q': quiet = true; break;
+      case 'h': fputs(kVerifyHelp, stdout); return EXIT_ALL_OK;
+      default: usage_error("verify", "unknown option"); return EXIT_USAGE;
+    }
+  }
+  if (evidence != NULL && optind < argc) {
+    usage_error("verify", "give either --evidence or envelope files, not both");
+    return EXIT_USAGE;
+  }
+  if (evidence != NULL && (type == NULL || strcmp(type, "sgx") != 0)) {
+    usage_error("verify", "--evidence needs --type sgx (the only type supported so far)");
+    return EXIT_USAGE;
+  }
+
+  verify_setup setup = {0};
+  vouch_err err = {0};
+  int rc = EXIT_SETUP;
+  setup.anchors = vouch_anchors_new();
+  if (setup.anchors == NULL || vouch_dcap_add_intel_root(setup.anchors) != VOUCH_OK) {
+    fprintf(stderr, "vouch verify: cannot load the built-in Intel SGX Root CA\n");
+    goto done;
+  }
+  for (int i = 0; i < num_anchors; i++) {
+    uint8_t *pem;
+    size_t len;
+    vouch_status s = vouch_read_file(anchors[i], 1 << 20, &pem, &len, &err);
+    if (s == VOUCH_OK) {
+      s = vouch_anchors_add_pem(setup.anchors, (const char *)pem, len, &err);
+      free(pem);
+    }
+    if (s != VOUCH_OK) {
+      fprintf(stderr, "vouch verify: --trust-anchor %s: %s\n", anchors[i], err.msg);
+      goto done;
+    }
+  }
+  if (collateral != NULL && load_collateral(&setup, collateral, &err) != VOUCH_OK) {
+    fprintf(stderr, "vouch verify: --collateral %s: %s\n", collateral, err.msg);
+    goto done;
+  }
+  cfg.anchors = setup.anchors;
+  cfg.collateral = setup.has_bundle ? &setup.bundle : NULL;
+  cfg.source = setup.dir ? &setup.source : NULL;
+
+  FILE *out = stdout;
+  if (output != NULL && (out = fopen(output, "w")) == NULL) {
+    fprintf(stderr, "vouch verify: cannot write %s\n", output);
+    goto done;
+  }
+
+  if (evidence != NULL) {
+    uint8_t *quote;
+    size_t len;
+    if (read_evidence_file(evidence, &quote, &len, &err) != VOUCH_OK) {
+      fprintf(stderr, "vouch verify: --evidence %s: %s\n", evidence, err.msg);
+      if (out != stdout) fclose(out);
+      goto done;
+    }
+    vouch_envelope env;
+    vouch_envelope_init(&env);
+    env.type = VOUCH_EV_SGX;
+    env.evidence = quote;
+    env.evidence_len = len;
+    vouch_result *r = malloc(sizeof(*r));
+    vouch_run_stats st = {0};
+    if (r != NULL) {
+      vouch_verify_one(&cfg, &env, r);
+      vouch_buf b;
+      vouch_buf_init(&b, 0);
+      vouch_json j;
+      vouch_json_init(&j, &b);
+      vouch_result_write_json(r, NULL, 0, &j);
+      fprintf(out, "%s\n", vouch_buf_cstr(&b));
+      vouch_buf_free(&b);
+      st.items = 1;
+      st.by_verdict[r->verdict] = 1;
+      rc = exit_for(&st);
+      if (r->verdict == VOUCH_VERDICT_ERROR && !quiet) {
+        fprintf(stderr, "vouch verify: %s\n", r->error.msg);
+      }
+    }
+    free(r);
+    free(quote);
+    if (out != stdout) fclose(out);
+    goto done;
+  }
+
+  vouch_run_stats total = {0};
+  bool io_failed = false;
+  cfg.progress = progress == 1 || (progress == -1 && isatty(STDERR_FILENO));
+  static char kStdin[] = "-";
+  char **names = optind < argc ? argv + optind : (char *[]){kStdin};
+  int num_names = optind < argc ? argc - optind : 1;
+  for (int i = 0; i < num_names; i++) {
+    const char *name = names[i];
+    FILE *in = strcmp(name, "-") == 0 ? stdin : fopen(name, "rb");
+    if (in == NULL) {
+      fprintf(stderr, "vouch verify: cannot open %s\n", name);
+      io_failed = true;
+      continue;
+    }
+    vouch_run_stats st = {0};
+    vouch_err e = {0};
+    if (vouch_run_verify(&cfg, in, name, out, &st, &e) != VOUCH_OK) {
+      fprintf(stderr, "vouch verify: %s: %s\n", name, e.msg);
+      io_failed = true;
+    }
+    if (in != stdin) fclose(in);
+    total.items += st.items;
+    for (int k = 0; k < 4; k++) total.by_verdict[k] += st.by_verdict[k];
+    total.seconds += st.seconds;
+  }
+  if (out != stdout && fclose(out) != 0) io_failed = true;
+  if (!quiet) print_summary(&total);
+  rc = io_failed ? EXIT_SETUP : exit_for(&total);
+done:
+  setup_free(&setup);
+  return rc;
+}
+
+static int cmd_collateral(int argc, char **argv) {
+  static const struct option kOpts[] = {{"out", required_argument, NULL, 'o'},
+                                        {"help", no_argument, NULL, 'h'},
+                                        {NULL, 0, NULL, 0}};
+  if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+    fputs(kCollateralHelp, argc < 2 ? stderr : stdout);
+    return argc < 2 ? EXIT_USAGE : EXIT_ALL_OK;
+  }
+  if (strcmp(argv[1], "import") != 0) {
+    usage_error("collateral", "the only subcommand is 'import'");
+    return EXIT_USAGE;
+  }
+  const char *dir = NULL;
+  int c;
+  optind = 1;
+  while ((c = getopt_long(argc - 1, argv + 1, "o:h", kOpts, NULL)) != -1) {
+    if (c == 'o') {
+      dir = optarg;
+    } else if (c == 'h') {
+      fputs(kCollateralHelp, stdout);
+      return EXIT_ALL_OK;
+    } else {
+      usage_error("collateral", "unknown option");
+      return EXIT_USAGE;
+    }
+  }
+  if (dir == NULL || optind + 1 > argc - 1) {
+    usage_error("collateral", "import needs --out DIR and at least one FILE");
+    return EXIT_USAGE;
+  }
+  size_t total = 0;
+  int rc = EXIT_ALL_OK;
+  for (int i = optind + 1; i < argc; i++) {
+    uint8_t *data;
+    size_t len, n = 0;
+    vouch_err err = {0};
+    vouch_status s = vouch_read_file(argv[i], VOUCH_LIMIT_COLLATERAL, &data, &len, &err);
+    if (s == VOUCH_OK) {
+      s = vouch_colldir_import(dir, data, len, &n, &err);
+      free(data);
+    }
+    if (s != VOUCH_OK) {
+      fprintf(stderr, "vouch collateral import: %s: %s\n", argv[i], err.msg);
+      rc = EXIT_SETUP;
+      continue;
+    }
+    total += n;
+  }
+  fprintf(stderr, "vouch collateral import: %zu files written under %s\n", total, dir);
+  return rc;
+}
+
+static int cmd_envelope(int argc, char **argv) {
+  static const struct option kOpts[] = {{"type", required_argument, NULL, 't'},
+                                        {"evidence", required_argument, NULL, 'e'},
+                                        {"collateral", required_argument, NULL, 'c'},
+                                        {"id", required_argument, NULL, 'i'},
+                                        {"at", required_argument, NULL, 'a'},
+                                        {"help", no_argument, NULL, 'h'},
+                                        {NULL, 0, NULL, 0}};
+  const char *type = "sgx", *evidence = NULL, *collateral = NULL, *id = NULL, *at = NULL;
+  int c;
+  optind = 1;
+  while ((c = getopt_long(argc, argv, "h", kOpts, NULL)) != -1) {
+    switch (c) {
+      case 't': type = optarg; break;
+      case 'e': evidence = optarg; break;
+      case 'c': collateral = optarg; break;
+      case 'i': id = optarg; break;
+      case 'a': at = optarg; break;
+      case 'h': fputs(kEnvelopeHelp, stdout); return EXIT_ALL_OK;
+      default: usage_error("envelope", "unknown option"); return EXIT_USAGE;
+    }
+  }
+  int64_t at_v = 0;
+  if (evidence == NULL) {
+    usage_error("envelope", "--evidence is required");
+    return EXIT_USAGE;
+  }
+  if (at != NULL && vouch_time_parse(at, strlen(at), &at_v) != VOUCH_OK) {
+    usage_error("envelope", "--at takes RFC 3339 or Unix seconds");
+    return EXIT_USAGE;
+  }
+  vouch_err err = {0};
+  uint8_t *quote = NULL, *coll = NULL;
+  size_t quote_len, coll_len = 0;
+  int rc = EXIT_SETUP;
+  vouch_buf b;
+  vouch_buf_init(&b, 0);
+  if (read_evidence_file(evidence, &quote, &quote_len, &err) != VOUCH_OK ||
+      (collateral && vouch_read_file(collateral, VOUCH_LIMIT_COLLATERAL, &coll, &coll_len,
+                                     &err) != VOUCH_OK)) {
+    fprintf(stderr, "vouch envelope: %s\n", err.msg);
+    goto done;
+  }
+  vouch_json j;
+  vouch_json_init(&j, &b);
+  vouch_json_begin_object(&j);
+  if (id) {
+    vouch_json_key(&j, "id");
+    vouch_json_string(&j, id);
+  }
+  vouch_json_key(&j, "type");
+  vouch_json_string(&j, type);
+  vouch_json_key(&j, "evidence");
+  vouch_buf_putc(&b, '"');
+  vouch_base64url_encode(&b, quote, quote_len);
+  vouch_buf_putc(&b, '"');
+  if (at) {
+    char t[VOUCH_TIME_STR_LEN];
+    vouch_time_format(at_v, t);
+    vouch_json_key(&j, "at");
+    vouch_json_string(&j, t);
+  }
+  if (coll) {
+    /* Inline the bundle compactly (it is JSON already; strip newlines). */
+    vouch_json_key(&j, "collateral");
+    vouch_buf compact;
+    vouch_buf_init(&compact, 0);
+    bool in_str = false, esc = false;
+    for (size_t i = 0; i < coll_len; i++) {
+      char ch = (char)coll[i];
+      if (in_str) {
+        if (esc) esc = false;
+        else if (ch == '\\') esc = true;
+        else if (ch == '"') in_str = false;
+      } else if (ch == '"') {
+        in_str = true;
+      } else if (ch == '\n' || ch == '\r' || ch == ' ' || ch == '\t') {
+        continue;
+      }
+      vouch_buf_putc(&compact, ch);
+    }
+    vouch_json_raw(&j, compact.data ? compact.data : "null", compact.len ? compact.len : 4);
+    vouch_buf_free(&compact);
+  }
+  vouch_json_end_object(&j);
+  if (vouch_buf_status(&b) != VOUCH_OK) {
+    fprintf(stderr, "vouch envelope: output too large\n");
+    goto done;
+  }
+  printf("%s\n", b.data);
+  rc = EXIT_ALL_OK;
+done:
+  vouch_buf_free(&b);
+  free(quote);
+  free(coll);
+  return rc;
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    fputs(kMainHelp, stderr);
+    return EXIT_USAGE;
+  }
+  const char *cmd = argv[1];
+  if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+    fputs(kMainHelp, stdout);
+    return EXIT_ALL_OK;
+  }
+  if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
+    printf("vouch %s\n", VOUCH_VERSION);
+    return EXIT_ALL_OK;
+  }
+  if (strcmp(cmd, "verify") == 0) return cmd_verify(argc - 1, argv + 1);
+  if (strcmp(cmd, "collateral") == 0) return cmd_collateral(argc - 1, argv + 1);
+  if (strcmp(cmd, "envelope") == 0) return cmd_envelope(argc - 1, argv + 1);
+  fprintf(stderr, "vouch: unknown command '%s'\n\n%s", cmd, kMainHelp);
+  return EXIT_USAGE;
+}

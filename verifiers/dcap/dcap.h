@@ -151,4 +151,241 @@ VOUCH_MUST_CHECK vouch_status vouch_qe_identity_parse(const char *json, size_t l
                                                       vouch_qe_identity *out, vouch_err *err);
 void vouch_qe_identity_cleanup(vouch_qe_identity *qe);
 
+
+/* ======================================================================
+ * Quotes (spec §§2-4): v3 (SGX), v4 (TDX or SGX body), v5 (body type 1-3).
+ */
+#define VOUCH_QUOTE_HEADER_LEN 48
+#define VOUCH_SGX_REPORT_LEN 384
+#define VOUCH_TD10_REPORT_LEN 584
+#define VOUCH_TD15_REPORT_LEN 648
+#define VOUCH_TEE_SGX 0x00000000u
+#define VOUCH_TEE_TDX 0x00000081u
+
+/* An SGX report body (the enclave's, or the Quoting Enclave's). */
+typedef struct {
+  const uint8_t *raw; /* the 384 bytes, borrowed */
+  uint8_t cpusvn[16];
+  uint32_t miscselect;
+  uint8_t isv_ext_prod_id[16];
+  uint8_t attributes[16]; /* flags u64 LE || xfrm u64 LE */
+  uint8_t mrenclave[32];
+  uint8_t mrsigner[32];
+  uint8_t config_id[64];
+  uint16_t isv_prod_id;
+  uint16_t isv_svn;
+  uint16_t config_svn;
+  uint8_t isv_family_id[16];
+  uint8_t report_data[64];
+} vouch_sgx_report;
+
+/* vouch_sgx_report_is_debug: ATTRIBUTES.DEBUG (bit 1 of the flags). */
+bool vouch_sgx_report_is_debug(const vouch_sgx_report *r);
+
+/* A TD report body, TDX 1.0 (584 bytes) or 1.5 (648). */
+typedef struct {
+  const uint8_t *raw; /* borrowed */
+  size_t raw_len;
+  bool is_v15;
+  uint8_t tee_tcb_svn[16];
+  uint8_t mrseam[48];
+  uint8_t mrsignerseam[48];
+  uint8_t seam_attributes[8];
+  uint8_t td_attributes[8];
+  uint8_t xfam[8];
+  uint8_t mrtd[48];
+  uint8_t mrconfigid[48];
+  uint8_t mrowner[48];
+  uint8_t mrownerconfig[48];
+  uint8_t rtmr[4][48];
+  uint8_t report_data[64];
+  uint8_t tee_tcb_svn2[16]; /* 1.5 only */
+  uint8_t mrservicetd[48];  /* 1.5 only */
+} vouch_td_report;
+
+typedef enum {
+  VOUCH_BODY_SGX = 1,  /* SGX enclave report (384) */
+  VOUCH_BODY_TD10 = 2, /* TD report 1.0 (584) */
+  VOUCH_BODY_TD15 = 3, /* TD report 1.5 (648) */
+} vouch_body_type;
+
+typedef struct {
+  /* header */
+  uint16_t version;
+  uint16_t att_key_type;
+  uint32_t tee_type;
+  uint16_t qe_svn;
+  uint16_t pce_svn;
+  uint8_t qe_vendor_id[16];
+  uint8_t user_data[20];
+  /* body */
+  vouch_body_type body_type;
+  vouch_sgx_report isv; /* when body_type == VOUCH_BODY_SGX */
+  vouch_td_report td;   /* when TD */
+  /* signed range: header || [v5 body type+size] || body (borrowed) */
+  const uint8_t *signed_data;
+  size_t signed_len;
+  /* signature data (all borrowed) */
+  const uint8_t *signature; /* 64: r||s */
+  const uint8_t *att_key;   /* 64: X||Y */
+  vouch_sgx_report qe_report;
+  const uint8_t *qe_report_sig; /* 64 */
+  const uint8_t *qe_auth;
+  size_t qe_auth_len;
+  uint16_t outer_cert_type; /* v3: == cert_type; v4/v5: 6 */
+  uint16_t cert_type;       /* the (inner) certification data type, 1..5 */
+  const uint8_t *cert_data;
+  size_t cert_data_len;
+  size_t total_len;     /* bytes the structure describes */
+  size_t trailing_len;  /* bytes after the signature data (tolerated, reported) */
+} vouch_quote;
+
+/* vouch_quote_parse parses |len| bytes of a quote.  Every length field is
+ * bounded against what remains; the certification data must be consumed
+ * exactly.  Errors name the field and the offset ("sgx: quote truncated at
+ * offset 436 (QE report)").  |q| borrows from |buf|. */
+VOUCH_MUST_CHECK vouch_status vouch_quote_parse(const uint8_t *buf, size_t len, vouch_quote *q,
+                                                vouch_err *err);
+
+/* Intel's QE vendor id and production QE identities (spec §2, §7.2). */
+extern const uint8_t vouch_intel_qe_vendor_id[16];
+
+/* The built-in trust anchor: Intel SGX Root CA, PEM, pinned by the SHA-256
+ * of its DER (vouch_intel_root_sha256); vouch_dcap_add_intel_root checks
+ * the fingerprint before adding it. */
+extern const char vouch_intel_root_pem[];
+extern const uint8_t vouch_intel_root_sha256[32];
+VOUCH_MUST_CHECK vouch_status vouch_dcap_add_intel_root(struct vouch_anchors *anchors);
+
+/* ======================================================================
+ * Collateral bundle: the raw bytes of every item one quote needs, in the
+ * shape of the vectors' collateral.json ("QuoteCollateralV3").  Owned.
+ */
+typedef struct {
+  uint8_t *data;
+  size_t len;
+} vouch_blob;
+
+typedef struct {
+  vouch_blob pck_crl_issuer_chain;  /* PEM */
+  vouch_blob root_ca_crl;           /* DER, PEM or hex DER */
+  vouch_blob pck_crl;               /* DER, PEM or hex DER */
+  vouch_blob tcb_info_issuer_chain; /* PEM */
+  vouch_blob tcb_info;              /* exact signed text of the tcbInfo object */
+  vouch_blob tcb_info_signature;    /* 64 bytes r||s (decoded) */
+  vouch_blob qe_identity_issuer_chain;
+  vouch_blob qe_identity;           /* exact signed text of enclaveIdentity */
+  vouch_blob qe_identity_signature; /* 64 bytes r||s */
+  vouch_blob pck_certificate_chain; /* PEM, for certification data types 1-4 */
+} vouch_dcap_collateral;
+
+/* vouch_dcap_collateral_from_json reads the collateral.json shape.  String
+ * values are taken verbatim (the signed JSON texts byte for byte); a
+ * tcb_info / qe_identity value may also be a whole PCS body
+ * {"tcbInfo":{..},"signature":".."}, as text or as an object, in which case
+ * the exact object bytes and the signature are taken from it. */
+VOUCH_MUST_CHECK vouch_status vouch_dcap_collateral_from_json(const char *json, size_t len,
+                                                              vouch_dcap_collateral *out,
+                                                              vouch_err *err);
+/* vouch_dcap_split_signed_body takes a PCS body {"<key>":{...},"signature":"hex"}
+ * and returns the exact bytes of the object under |key| and the decoded
+ * 64-byte signature (both borrowed/written into the caller's storage). */
+VOUCH_MUST_CHECK vouch_status vouch_dcap_split_signed_body(const char *body, size_t len,
+                                                           const char *key,
+                                                           const char **out_obj,
+                                                           size_t *out_obj_len,
+                                                           uint8_t out_sig[64], vouch_err *err);
+VOUCH_MUST_CHECK vouch_status vouch_blob_set(vouch_blob *b, const void *data, size_t len);
+void vouch_blob_free(vouch_blob *b);
+void vouch_dcap_collateral_cleanup(vouch_dcap_collateral *c);
+
+/* ======================================================================
+ * Verification (spec §8): everything Intel's QVL checks, at instant |at|.
+ */
+typedef struct {
+  int64_t at;                          /* verification instant, Unix seconds */
+  bool allow_expired;                  /* QVL behaviour: expiry reported, not fatal */
+  const struct vouch_anchors *anchors; /* trusted roots (borrowed) */
+} vouch_dcap_opts;
+
+/* Hashes of everything a verdict was decided with (DESIGN.md "audit"). */
+typedef enum {
+  VOUCH_DCAP_ITEM_PCK_CHAIN,
+  VOUCH_DCAP_ITEM_PCK_CRL,
+  VOUCH_DCAP_ITEM_PCK_CRL_ISSUER_CHAIN,
+  VOUCH_DCAP_ITEM_ROOT_CA_CRL,
+  VOUCH_DCAP_ITEM_TCB_INFO,
+  VOUCH_DCAP_ITEM_TCB_INFO_ISSUER_CHAIN,
+  VOUCH_DCAP_ITEM_QE_IDENTITY,
+  VOUCH_DCAP_ITEM_QE_IDENTITY_ISSUER_CHAIN,
+  VOUCH_DCAP_ITEM_COUNT
+} vouch_dcap_item;
+const char *vouch_dcap_item_name(vouch_dcap_item item);
+
+#define VOUCH_DCAP_MAX_ADVISORIES 64
+typedef struct {
+  /* Stages passed.  |err| holds the first failure (code VOUCH_OK if none). */
+  vouch_err err;
+  bool parsed_collateral;
+  bool signatures_valid; /* every signature, chain and CRL check passed */
+  bool has_tcb_status;   /* TCB evaluation ran to a status */
+  vouch_tcb_status tcb_status;      /* combined (QVL convergence) */
+  vouch_tcb_status platform_status; /* matched platform level */
+  vouch_tcb_status qe_status;       /* matched QE identity level */
+  int64_t tcb_date;                 /* of the platform level */
+  int64_t qe_tcb_date;
+  uint32_t tcb_evaluation_data_number;
+  uint32_t qe_tcb_evaluation_data_number;
+  vouch_advisory_id platform_advisories[VOUCH_DCAP_MAX_ADVISORIES];
+  size_t num_platform_advisories;
+  vouch_advisory_id qe_advisories[VOUCH_DCAP_MAX_ADVISORIES];
+  size_t num_qe_advisories;
+  bool has_pck;
+  vouch_pck_ext pck;
+  bool pck_from_platform_ca; /* PCK issued by the Platform CA (else Processor CA) */
+  bool has_anchor;
+  uint8_t anchor_sha256[VOUCH_SHA256_LEN];
+  int64_t collateral_expiry;  /* earliest expiry over everything used */
+  bool collateral_expired;    /* allow_expired hid an expiry */
+  bool item_used[VOUCH_DCAP_ITEM_COUNT];
+  uint8_t item_sha256[VOUCH_DCAP_ITEM_COUNT][VOUCH_SHA256_LEN];
+} vouch_dcap_report;
+
+/* vouch_dcap_verify runs the QVL algorithm for a parsed quote.  Returns
+ * VOUCH_OK when the quote could be appraised (report->tcb_status is then
+ * the verdict, which may be OutOfDate or Revoked); otherwise the failure is
+ * also in report->err.  A revoked PCK certificate yields VOUCH_E_REVOKED
+ * with tcb_status Revoked; no matching TCB level yields
+ * VOUCH_E_TCB_NOT_SUPPORTED with signatures_valid set. */
+VOUCH_MUST_CHECK vouch_status vouch_dcap_verify(const vouch_quote *q,
+                                                const vouch_dcap_collateral *coll,
+                                                const vouch_dcap_opts *opts,
+                                                vouch_dcap_report *report);
+
+/* Collateral lookup, for sources that hold collateral for many platforms
+ * (the collateral directory): what a quote needs is decided by its PCK
+ * certificate. */
+typedef struct {
+  uint8_t fmspc[6];
+  bool platform_ca; /* PCK issued by the Platform CA (else Processor CA) */
+  bool tdx;
+  int64_t at;
+} vouch_dcap_lookup;
+
+typedef struct {
+  /* resolve fills |out| (owned by the caller afterwards) or fails with
+   * VOUCH_E_COLLATERAL_MISSING naming what is missing. */
+  vouch_status (*resolve)(void *ctx, const vouch_dcap_lookup *key, vouch_dcap_collateral *out,
+                          vouch_err *err);
+  void *ctx;
+} vouch_dcap_source;
+
+/* vouch_dcap_lookup_for_quote reads the quote's PCK certificate (from its
+ * type-5 certification data, or |pck_chain_pem| for types 1-4) and fills
+ * the lookup key. */
+VOUCH_MUST_CHECK vouch_status vouch_dcap_lookup_for_quote(const vouch_quote *q,
+                                                          const vouch_blob *pck_chain_pem,
+                                                          int64_t at, vouch_dcap_lookup *out,
+                                                          vouch_err *err);
+
 #endif /* VOUCH_DCAP_H */

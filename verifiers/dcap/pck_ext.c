@@ -8,6 +8,7 @@
  * Everything is read through vouch_cur / vouch_der_*; errors name the item
  * and the absolute offset of the TLV in the input.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "verifiers/dcap/dcap.h"
@@ -303,10 +304,9 @@ static vouch_status parse(const uint8_t *der, size_t len, vouch_pck_ext *out, vo
 
 vouch_status vouch_pck_ext_parse(const uint8_t *der, size_t len, vouch_pck_ext *out,
                                  vouch_err *err) {
-  if (out == NULL || (der == NULL && len > 0)) {
-    return vouch_fail(err, VOUCH_E_ARG, PFX "invalid argument");
-  }
+  if (out == NULL) return vouch_fail(err, VOUCH_E_ARG, PFX "invalid argument");
   memset(out, 0, sizeof(*out));
+  if (der == NULL && len > 0) return vouch_fail(err, VOUCH_E_ARG, PFX "invalid argument");
   vouch_status s = parse(der, len, out, err);
   if (s != VOUCH_OK) memset(out, 0, sizeof(*out));
   return s;

@@ -1,0 +1,1 @@
+vouch_fuzz_target(pck_ext LIBS vouch_dcap)

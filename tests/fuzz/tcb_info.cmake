@@ -1,0 +1,1 @@
+vouch_fuzz_target(tcb_info LIBS vouch_dcap)

@@ -1,0 +1,181 @@
+/* tests/unit/crypto/test_base64.c - strict base64 and the digests. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "crypto/crypto.h"
+
+/* decode_str decodes a C string with |fn|; returns the status. */
+typedef vouch_status (*decode_fn)(const char *, size_t, uint8_t *, size_t, size_t *);
+
+static vouch_status dec(decode_fn fn, const char *in, uint8_t *out, size_t *out_len) {
+  return fn(in, strlen(in), out, vouch_base64_decoded_max(strlen(in)), out_len);
+}
+
+static void expect_decodes(const char *in, const char *want) {
+  uint8_t out[128];
+  size_t n = 0;
+  assert_int_equal(dec(vouch_base64_decode, in, out, &n), VOUCH_OK);
+  assert_int_equal(n, strlen(want));
+  assert_memory_equal(out, want, n);
+}
+
+static void expect_rejects(const char *in) {
+  uint8_t out[128];
+  size_t n = 0;
+  if (dec(vouch_base64_decode, in, out, &n) != VOUCH_E_BASE64) fail_msg("accepted \"%s\"", in);
+}
+
+static void test_rfc4648_vectors(void **state) {
+  (void)state;
+  static const char *const kCases[][3] = {
+      {"", "", ""},           {"f", "Zg==", "Zg"},          {"fo", "Zm8=", "Zm8"},
+      {"foo", "Zm9v", "Zm9v"}, {"foob", "Zm9vYg==", "Zm9vYg"}, {"fooba", "Zm9vYmE=", "Zm9vYmE"},
+      {"foobar", "Zm9vYmFy", "Zm9vYmFy"},
+  };
+  for (size_t i = 0; i < sizeof(kCases) / sizeof(kCases[0]); i++) {
+    expect_decodes(kCases[i][1], kCases[i][0]); /* padded */
+    expect_decodes(kCases[i][2], kCases[i][0]); /* unpadded */
+    vouch_buf b = {0};
+    vouch_base64_encode(&b, (const uint8_t *)kCases[i][0], strlen(kCases[i][0]));
+    assert_string_equal(vouch_buf_cstr(&b), kCases[i][1]);
+    vouch_buf_reset(&b);
+    vouch_base64url_encode(&b, (const uint8_t *)kCases[i][0], strlen(kCases[i][0]));
+    assert_string_equal(vouch_buf_cstr(&b), kCases[i][2]);
+    assert_int_equal(vouch_buf_status(&b), VOUCH_OK);
+    vouch_buf_free(&b);
+  }
+}
+
+static void test_both_alphabets(void **state) {
+  (void)state;
+  const uint8_t raw[] = {0xfb, 0xff};
+  expect_decodes("+/+/", "\xfb\xff\xbf"); /* std */
+  expect_decodes("-_-_", "\xfb\xff\xbf"); /* url */
+  vouch_buf b = {0};
+  vouch_base64_encode(&b, raw, 2);
+  assert_string_equal(vouch_buf_cstr(&b), "+/8=");
+  vouch_buf_reset(&b);
+  vouch_base64url_encode(&b, raw, 2);
+  assert_string_equal(vouch_buf_cstr(&b), "-_8");
+  vouch_buf_free(&b);
+  expect_decodes("+/8=", "\xfb\xff");
+  expect_decodes("-_8", "\xfb\xff");
+  expect_decodes("-_8=", "\xfb\xff"); /* url alphabet with padding is fine */
+}
+
+static void test_rejects(void **state) {
+  (void)state;
+  static const char *const kBad[] = {
+      "Zm9v!A==", "Zm 9v",   "Zm9v\n",   "Zm9\x80",            /* characters */
+      "Zg==Zg==", "Z=g=",    "=Zg=",     "Zm9v=",    "Zg=",    /* misplaced or short '=' */
+      "Zg===",    "Zm9v====", "Zm8=A",   "====",                 /* too much '=' */
+      "ab+_",     "+/-_",    "Zm9v-/",                          /* mixed alphabets */
+      "Zh==",     "Zh",      "Zm9=",     "Zm9",      "AB==",   /* non-zero trailing bits */
+      "A",        "Zm9vY",   "Zm9vY===",                         /* length 1 mod 4 */
+  };
+  for (size_t i = 0; i < sizeof(kBad) / sizeof(kBad[0]); i++) expect_rejects(kBad[i]);
+  /* Embedded NUL is a character like any other. */
+  uint8_t out[8];
+  size_t n;
+  assert_int_equal(vouch_base64_decode("Zm\0v", 4, out, sizeof(out), &n), VOUCH_E_BASE64);
+}
+
+static void test_output_capacity(void **state) {
+  (void)state;
+  uint8_t out[6];
+  size_t n = 0;
+  assert_int_equal(vouch_base64_decode("Zm9vYmFy", 8, out, 5, &n), VOUCH_E_ARG);
+  assert_int_equal(vouch_base64_decode("Zm9vYmFy", 8, out, 6, &n), VOUCH_OK);
+  assert_int_equal(n, 6);
+  assert_true(vouch_base64_decoded_max(8) >= 6);
+  assert_true(vouch_base64_decoded_max(7) >= 5);
+  assert_true(vouch_base64_decoded_max(0) <= 3);
+}
+
+static void test_mime_skips_whitespace(void **state) {
+  (void)state;
+  const char *in = " Zm9v\r\nYmFy\n\tZm9v\nYg==\n";
+  uint8_t out[32];
+  size_t n = 0;
+  assert_int_equal(dec(vouch_base64_decode_mime, in, out, &n), VOUCH_OK);
+  assert_int_equal(n, 10);
+  assert_memory_equal(out, "foobarfoob", 10);
+  /* Whitespace is the only extra allowance: the strict rules still hold. */
+  assert_int_equal(dec(vouch_base64_decode, in, out, &n), VOUCH_E_BASE64);
+  assert_int_equal(dec(vouch_base64_decode_mime, "Zm9v\n!", out, &n), VOUCH_E_BASE64);
+  assert_int_equal(dec(vouch_base64_decode_mime, "Zg==\nZg==", out, &n), VOUCH_E_BASE64);
+  assert_int_equal(dec(vouch_base64_decode_mime, "Zh==\n", out, &n), VOUCH_E_BASE64);
+}
+
+static void test_round_trip(void **state) {
+  (void)state;
+  uint8_t data[300], back[310];
+  for (size_t i = 0; i < sizeof(data); i++) data[i] = (uint8_t)(i * 131 + 7);
+  for (size_t len = 0; len <= sizeof(data); len += (len < 20 ? 1 : 37)) {
+    for (int url = 0; url < 2; url++) {
+      vouch_buf b = {0};
+      if (url) {
+        vouch_base64url_encode(&b, data, len);
+      } else {
+        vouch_base64_encode(&b, data, len);
+      }
+      assert_int_equal(vouch_buf_status(&b), VOUCH_OK);
+      size_t n = 0;
+      assert_int_equal(vouch_base64_decode(b.data, b.len, back, sizeof(back), &n), VOUCH_OK);
+      assert_int_equal(n, len);
+      if (len) assert_memory_equal(back, data, len);
+      vouch_buf_free(&b);
+    }
+  }
+}
+
+static void expect_digest(vouch_hash h, const char *msg, const char *want_hex) {
+  uint8_t out[VOUCH_MAX_DIGEST_LEN];
+  size_t n = 0;
+  assert_int_equal(vouch_digest(h, msg, strlen(msg), out, &n), VOUCH_OK);
+  assert_int_equal(n, vouch_hash_len(h));
+  char hex[2 * VOUCH_MAX_DIGEST_LEN + 1];
+  vouch_hex_encode(out, n, hex);
+  assert_string_equal(hex, want_hex);
+}
+
+static void test_digests(void **state) {
+  (void)state;
+  expect_digest(VOUCH_HASH_SHA256, "abc",
+                "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  expect_digest(VOUCH_HASH_SHA256, "",
+                "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  expect_digest(VOUCH_HASH_SHA384, "abc",
+                "cb00753f45a35e8bb5a03d699ac65007272c32ab0eded163"
+                "1a8b605a43ff5bed8086072ba1e7cc2358baeca134c825a7");
+  expect_digest(VOUCH_HASH_SHA1, "abc", "a9993e364706816aba3e25717850c26c9cd0d89d");
+  expect_digest(VOUCH_HASH_SHA512, "abc",
+                "ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a"
+                "2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f");
+  uint8_t a[VOUCH_SHA256_LEN], b[VOUCH_SHA384_LEN];
+  vouch_sha256("abc", 3, a);
+  assert_int_equal(a[0], 0xba);
+  assert_int_equal(a[31], 0xad);
+  vouch_sha384("abc", 3, b);
+  assert_int_equal(b[0], 0xcb);
+  assert_int_equal(b[47], 0xa7);
+  uint8_t out[VOUCH_MAX_DIGEST_LEN];
+  size_t n;
+  assert_int_equal(vouch_digest((vouch_hash)99, "x", 1, out, &n), VOUCH_E_UNSUPPORTED);
+  assert_int_equal(vouch_hash_len((vouch_hash)99), 0);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_rfc4648_vectors), cmocka_unit_test(test_both_alphabets),
+      cmocka_unit_test(test_rejects),         cmocka_unit_test(test_output_capacity),
+      cmocka_unit_test(test_mime_skips_whitespace), cmocka_unit_test(test_round_trip),
+      cmocka_unit_test(test_digests),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

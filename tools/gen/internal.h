@@ -1,0 +1,122 @@
+/* tools/gen/internal.h - private to vouch_gen: object layouts and helpers
+ * shared by pki.c, pckext.c, platform.c, quote.c, tcbjson.c and bundle.c. */
+#ifndef VOUCH_GEN_INTERNAL_H
+#define VOUCH_GEN_INTERNAL_H
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+#include "tools/gen/gen.h"
+
+#define GEN_DAY INT64_C(86400)
+#define GEN_YEAR (365 * GEN_DAY)
+#define GEN_SERIAL_LEN 20 /* Intel's serials are 20 bytes */
+#define GEN_MAX_SERIAL 32
+
+/* A certificate with its key.  Everything is owned. */
+typedef struct {
+  X509 *x509;
+  EVP_PKEY *key;  /* private key */
+  uint8_t *der;   /* OPENSSL_malloc'd */
+  size_t der_len;
+  char *pem;      /* malloc'd, NUL-terminated */
+  size_t pem_len;
+  uint8_t skid[20];
+  uint8_t serial[GEN_SERIAL_LEN];
+  int64_t not_before, not_after;
+} gen_cert;
+
+typedef struct {
+  uint8_t bytes[GEN_MAX_SERIAL];
+  size_t len;
+} gen_serial;
+
+/* A CRL: the revoked serials and the current signed DER. */
+typedef struct {
+  gen_serial *revoked; /* malloc'd array */
+  size_t num_revoked;
+  uint64_t number;     /* CRL Number of |der| */
+  uint8_t *der;        /* OPENSSL_malloc'd */
+  size_t der_len;
+  int64_t this_update, next_update;
+} gen_crl;
+
+struct vouch_gen_pki {
+  int64_t now;
+  uint64_t seed;
+  char org[128];
+  vouch_gen_validity validity[VOUCH_GEN_PKI_ITEM_COUNT];
+  gen_cert certs[4];   /* indexed by ROOT_CA .. TCB_SIGNING */
+  gen_crl crls[3];     /* indexed by item - ROOT_CRL */
+  uint64_t num_platforms; /* creation counter: the derivation index */
+};
+
+struct vouch_gen_platform {
+  const vouch_gen_pki *pki; /* borrowed; outlives the platform */
+  uint64_t index;
+  vouch_gen_pki_item ca;
+  vouch_gen_pck_fields pck;
+  uint16_t qe_svn;
+  uint16_t cert_data_type;
+  gen_cert cert;        /* the PCK certificate and key */
+  EVP_PKEY *att_key;    /* attestation private key */
+  uint8_t att_pub[64];  /* X || Y */
+  uint8_t qe_id[16];    /* header user_data[0:16] */
+  uint8_t qe_report[VOUCH_GEN_REPORT_LEN];
+  uint8_t qe_report_sig[64];
+  /* sig_data after the quote signature (att key .. certification data),
+   * identical in every quote of the platform. */
+  uint8_t *tail;
+  size_t tail_len;
+};
+
+/* Signed JSON documents: the exact text and its raw signature. */
+struct vouch_gen_tcb_info {
+  char *text; /* malloc'd, NUL-terminated: the exact signed bytes */
+  size_t text_len;
+  uint8_t sig[64];
+  int version;
+  char id[16];
+  uint8_t fmspc[6];
+  uint32_t eval_number;
+  int64_t issue_date, next_update;
+};
+
+struct vouch_gen_qe_identity {
+  char *text;
+  size_t text_len;
+  uint8_t sig[64];
+  char id[16];
+  uint32_t eval_number;
+};
+
+/* gen_window computes an item's [start, end] for |now|, |span|, |v|. */
+void gen_window(int64_t now, int64_t span, vouch_gen_validity v, int64_t *out_start,
+                int64_t *out_end);
+/* gen_derive fills |out| with SHA-256(label || seed || index || counter)
+ * output: every "random-looking" value the generator makes. */
+void gen_derive(uint64_t seed, const char *label, uint64_t index, uint8_t *out, size_t len);
+/* gen_keygen makes a fresh P-256 key. */
+vouch_status gen_keygen(EVP_PKEY **out);
+/* gen_pub_raw writes the X||Y of |key|. */
+vouch_status gen_pub_raw(const EVP_PKEY *key, uint8_t out[64]);
+/* gen_sign_raw signs |msg| (ECDSA P-256, SHA-256) into raw r||s. */
+vouch_status gen_sign_raw(EVP_PKEY *key, const uint8_t *msg, size_t len, uint8_t out[64]);
+/* gen_hex_upper writes upper-case hex plus NUL (2*len+1 bytes). */
+void gen_hex_upper(const uint8_t *data, size_t len, char *out);
+/* gen_ossl_fail clears OpenSSL's error queue and records a failure. */
+vouch_status gen_ossl_fail(vouch_err *err, const char *what);
+
+/* pki.c: issue a PCK certificate for platform |index| from |ca| with the
+ * SGX extension |ext_der|. */
+vouch_status gen_pki_issue_pck(const vouch_gen_pki *pki, vouch_gen_pki_item ca, uint64_t index,
+                               vouch_gen_validity validity, const uint8_t *ext_der,
+                               size_t ext_len, gen_cert *out, vouch_err *err);
+void gen_cert_cleanup(gen_cert *c);
+const gen_cert *gen_pki_cert(const vouch_gen_pki *pki, vouch_gen_pki_item item);
+
+/* quote.c: build the QE report, its signature and the per-platform tail. */
+vouch_status gen_platform_build_qe(vouch_gen_platform *pl, const vouch_gen_platform_opts *opts,
+                                   vouch_err *err);
+
+#endif /* VOUCH_GEN_INTERNAL_H */

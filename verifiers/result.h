@@ -1,0 +1,85 @@
+/* verifiers/result.h - the result of verifying one evidence item, shared by
+ * every verifier, the engine and the CLI: verdict, TCB status, advisory IDs,
+ * typed claims, error, and the audit fields (instant, verifier version,
+ * trust anchor, hashes of the collateral used).  Fixed-size, no allocation:
+ * workers reuse one per item. */
+#ifndef VOUCH_RESULT_H
+#define VOUCH_RESULT_H
+
+#include "base/base.h"
+
+typedef enum {
+  VOUCH_VERDICT_AFFIRMING,       /* UpToDate, nothing to act on */
+  VOUCH_VERDICT_WARNING,         /* needs action but not out of date; debug */
+  VOUCH_VERDICT_CONTRAINDICATED, /* out of date, revoked, any failed check */
+  VOUCH_VERDICT_ERROR,           /* could not be evaluated */
+} vouch_verdict;
+
+const char *vouch_verdict_name(vouch_verdict v);
+
+typedef enum {
+  VOUCH_CLAIM_HEX,    /* bytes, rendered as lower-case hex */
+  VOUCH_CLAIM_INT,
+  VOUCH_CLAIM_BOOL,
+  VOUCH_CLAIM_STRING,
+  VOUCH_CLAIM_JSON,   /* pre-serialized JSON value */
+} vouch_claim_kind;
+
+typedef struct {
+  const char *name; /* static string */
+  vouch_claim_kind kind;
+  int64_t i;
+  bool b;
+  uint32_t off, len; /* bytes in the result's arena (HEX, STRING, JSON) */
+} vouch_claim;
+
+#define VOUCH_RESULT_MAX_CLAIMS 96
+#define VOUCH_RESULT_ARENA 12288
+#define VOUCH_RESULT_MAX_ITEMS 16
+#define VOUCH_RESULT_MAX_ADVISORIES 64
+
+typedef struct {
+  vouch_verdict verdict;
+  char tcb_status[48]; /* "" when the evaluation did not reach a status */
+  char advisory_ids[VOUCH_RESULT_MAX_ADVISORIES][32];
+  size_t num_advisory_ids;
+  vouch_claim claims[VOUCH_RESULT_MAX_CLAIMS];
+  size_t num_claims;
+  uint8_t arena[VOUCH_RESULT_ARENA];
+  size_t arena_len;
+  bool overflow; /* a claim did not fit (reported in the output) */
+  vouch_err error; /* code VOUCH_OK: no error */
+  int64_t at;
+  bool has_anchor;
+  uint8_t anchor_sha256[32];
+  struct {
+    const char *name; /* static */
+    uint8_t sha256[32];
+  } items[VOUCH_RESULT_MAX_ITEMS];
+  size_t num_items;
+} vouch_result;
+
+/* vouch_result_init resets |r| for an item verified as of |at|: verdict
+ * error ("not verified") until a verifier decides otherwise. */
+void vouch_result_init(vouch_result *r, int64_t at);
+void vouch_result_claim_hex(vouch_result *r, const char *name, const uint8_t *data, size_t len);
+void vouch_result_claim_int(vouch_result *r, const char *name, int64_t v);
+void vouch_result_claim_bool(vouch_result *r, const char *name, bool v);
+void vouch_result_claim_string(vouch_result *r, const char *name, const char *s);
+void vouch_result_claim_json(vouch_result *r, const char *name, const char *json, size_t len);
+/* vouch_result_claim_time adds an RFC 3339 string claim. */
+void vouch_result_claim_time(vouch_result *r, const char *name, int64_t t);
+/* vouch_result_find_claim returns the claim called |name| or NULL. */
+const vouch_claim *vouch_result_find_claim(const vouch_result *r, const char *name);
+/* vouch_result_claim_bytes returns the arena bytes of a HEX/STRING/JSON claim. */
+const uint8_t *vouch_result_claim_bytes(const vouch_result *r, const vouch_claim *c);
+/* vouch_result_add_advisory appends |id| unless already present. */
+void vouch_result_add_advisory(vouch_result *r, const char *id);
+void vouch_result_add_item(vouch_result *r, const char *name, const uint8_t sha256[32]);
+/* vouch_result_fail sets the verdict and copies the error. */
+void vouch_result_fail(vouch_result *r, vouch_verdict v, const vouch_err *err);
+/* vouch_result_write_json writes the output object of DESIGN.md. */
+void vouch_result_write_json(const vouch_result *r, const char *id, size_t id_len,
+                             vouch_json *j);
+
+#endif /* VOUCH_RESULT_H */

@@ -1,0 +1,35 @@
+/* verifiers/sgx/sgx.h - Intel SGX evidence: a DCAP quote (v3, or v4/v5 with
+ * an SGX body) -> vouch_result with the enclave's claims.
+ *
+ * Claims are named so the token issuer can map them to Azure Attestation's:
+ * sgx_X -> x-ms-sgx-X (sgx_mrenclave, sgx_mrsigner, sgx_product_id, sgx_svn,
+ * sgx_is_debuggable, sgx_report_data, sgx_config_id, sgx_config_svn,
+ * sgx_isv_extended_product_id, sgx_isv_family_id, sgx_ehd), plus the DCAP
+ * appraisal (dcap_*) and quote facts (quote_*). */
+#ifndef VOUCH_SGX_H
+#define VOUCH_SGX_H
+
+#include "verifiers/dcap/dcap.h"
+#include "verifiers/result.h"
+
+typedef struct {
+  vouch_dcap_opts dcap; /* instant, expiry mode, trust anchors */
+  /* Runtime data (MAA "runtimeData", binary): when present, SHA-256 of it
+   * must equal REPORTDATA[0:32]. */
+  const uint8_t *runtime_data;
+  size_t runtime_data_len;
+  bool has_runtime_data;
+} vouch_sgx_opts;
+
+/* vouch_sgx_verify verifies one quote and always fills |out| (verdict error
+ * with the reason when it cannot be evaluated).  Collateral comes from
+ * |coll| when non-NULL, else from |source| (which may then be NULL only if
+ * the caller accepts a "collateral missing" error). */
+void vouch_sgx_verify(const uint8_t *quote, size_t quote_len, const vouch_dcap_collateral *coll,
+                      const vouch_dcap_source *source, const vouch_sgx_opts *opts,
+                      vouch_result *out);
+
+/* vouch_verdict_for_tcb_status maps a DCAP TCB status to a verdict. */
+vouch_verdict vouch_verdict_for_tcb_status(vouch_tcb_status s);
+
+#endif /* VOUCH_SGX_H */
