@@ -29,7 +29,9 @@ static inline bool is_space(unsigned char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
 }
 
-size_t vouch_base64_decoded_max(size_t in_len) { return in_len / 4 * 3 + 3; }
+size_t vouch_base64_decoded_max(size_t in_len) {
+  return in_len / 4 * 3 + 3;
+}
 
 /* scan validates the characters of |in| and counts the significant ones
  * (*out_n) and the trailing '='s (*out_pad). */
@@ -99,13 +101,12 @@ vouch_status vouch_base64_decode(const char *in, size_t in_len, uint8_t *out, si
   return decode(in, in_len, false, out, out_cap, out_len);
 }
 
-vouch_status vouch_base64_decode_mime(const char *in, size_t in_len, uint8_t *out,
-                                      size_t out_cap, size_t *out_len) {
+vouch_status vouch_base64_decode_mime(const char *in, size_t in_len, uint8_t *out, size_t out_cap,
+                                      size_t *out_len) {
   return decode(in, in_len, true, out, out_cap, out_len);
 }
 
-static void encode(vouch_buf *b, const uint8_t *data, size_t len, const char *alphabet,
-                   bool pad) {
+static void encode(vouch_buf *b, const uint8_t *data, size_t len, const char *alphabet, bool pad) {
   char chunk[256]; /* batched appends: 64 groups at a time */
   size_t c = 0;
   size_t i = 0;
@@ -139,6 +140,5 @@ void vouch_base64_encode(vouch_buf *b, const uint8_t *data, size_t len) {
 }
 
 void vouch_base64url_encode(vouch_buf *b, const uint8_t *data, size_t len) {
-  encode(b, data, len, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_",
-         false);
+  encode(b, data, len, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_", false);
 }

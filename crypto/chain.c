@@ -18,12 +18,11 @@
  * Concurrency: an anchor set is built once, then only read; X509_STORE
  * lookups take the store's own lock, so one set can serve many threads.
  */
+#include <openssl/err.h>
+#include <openssl/x509v3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <openssl/err.h>
-#include <openssl/x509v3.h>
 
 #include "crypto/internal.h"
 
@@ -52,7 +51,9 @@ void vouch_anchors_free(struct vouch_anchors *a) {
   free(a);
 }
 
-size_t vouch_anchors_count(const struct vouch_anchors *a) { return a ? a->num_certs : 0; }
+size_t vouch_anchors_count(const struct vouch_anchors *a) {
+  return a ? a->num_certs : 0;
+}
 
 const struct vouch_cert *vouch_anchors_find(const struct vouch_anchors *a,
                                             const struct vouch_cert *c) {
@@ -127,15 +128,28 @@ typedef struct {
   int64_t crl_this, crl_next;
 } verify_state;
 
-static bool tolerated(verify_state *st, int e) {
+/* is_anchor_depth: the error concerns the top of the path, which by the
+ * time revocation is checked is the (trusted) anchor. */
+static bool is_anchor_depth(X509_STORE_CTX *ctx) {
+  STACK_OF(X509) *chain = X509_STORE_CTX_get0_chain(ctx);
+  return chain != NULL && X509_STORE_CTX_get_error_depth(ctx) == sk_X509_num(chain) - 1;
+}
+
+static bool tolerated(verify_state *st, X509_STORE_CTX *ctx, int e) {
   if (st->opts->allow_expired &&
       (e == X509_V_ERR_CERT_HAS_EXPIRED || e == X509_V_ERR_CRL_HAS_EXPIRED)) {
     st->expired_tolerated = true;
     return true;
   }
+  if (e != X509_V_ERR_UNABLE_TO_GET_CRL) return false;
   /* CRLs given but not required: a certificate no CRL covers is simply not
-   * revocation-checked, while a CRL that is present must still be valid. */
-  return !st->opts->require_crls && e == X509_V_ERR_UNABLE_TO_GET_CRL;
+   * revocation-checked, while a CRL that is present must still be valid.
+   * CRL_CHECK_ALL also asks for a CRL covering the anchor itself; trust in
+   * an anchor comes from pinning, not from a CRL (RFC 5280 6.1), so its
+   * absence is never an error.  (A CRL that is present and lists the
+   * anchor still revokes it: OpenSSL finds it in scope, and refusing is
+   * the safe reading of a root revoking itself.) */
+  return !st->opts->require_crls || is_anchor_depth(ctx);
 }
 
 static void record_failure(verify_state *st, X509_STORE_CTX *ctx, int e) {
@@ -164,7 +178,7 @@ static int verify_cb(int ok, X509_STORE_CTX *ctx) {
   if (ok == 1) return 1;
   verify_state *st = X509_STORE_CTX_get_app_data(ctx);
   int e = X509_STORE_CTX_get_error(ctx);
-  if (tolerated(st, e)) return 1;
+  if (tolerated(st, ctx, e)) return 1;
   if (!st->failed) record_failure(st, ctx, e);
   return 0;
 }
@@ -174,19 +188,24 @@ static int verify_cb(int ok, X509_STORE_CTX *ctx) {
 static vouch_status map_error(int e) {
   switch (e) {
     case X509_V_ERR_CERT_HAS_EXPIRED:
-    case X509_V_ERR_CRL_HAS_EXPIRED: return VOUCH_E_EXPIRED;
+    case X509_V_ERR_CRL_HAS_EXPIRED:
+      return VOUCH_E_EXPIRED;
     case X509_V_ERR_CERT_NOT_YET_VALID:
-    case X509_V_ERR_CRL_NOT_YET_VALID: return VOUCH_E_NOT_YET_VALID;
-    case X509_V_ERR_CERT_REVOKED: return VOUCH_E_REVOKED;
+    case X509_V_ERR_CRL_NOT_YET_VALID:
+      return VOUCH_E_NOT_YET_VALID;
+    case X509_V_ERR_CERT_REVOKED:
+      return VOUCH_E_REVOKED;
     case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
     case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
     case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
     case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
     case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
     case X509_V_ERR_CERT_UNTRUSTED:
-    case X509_V_ERR_CERT_REJECTED: return VOUCH_E_UNTRUSTED_ROOT;
+    case X509_V_ERR_CERT_REJECTED:
+      return VOUCH_E_UNTRUSTED_ROOT;
     case X509_V_ERR_CERT_SIGNATURE_FAILURE:
-    case X509_V_ERR_UNABLE_TO_DECRYPT_CERT_SIGNATURE: return VOUCH_E_SIGNATURE;
+    case X509_V_ERR_UNABLE_TO_DECRYPT_CERT_SIGNATURE:
+      return VOUCH_E_SIGNATURE;
     case X509_V_ERR_UNABLE_TO_GET_CRL:
     case X509_V_ERR_UNABLE_TO_GET_CRL_ISSUER:
     case X509_V_ERR_CRL_SIGNATURE_FAILURE:
@@ -196,19 +215,20 @@ static vouch_status map_error(int e) {
     case X509_V_ERR_KEYUSAGE_NO_CRL_SIGN:
     case X509_V_ERR_DIFFERENT_CRL_SCOPE:
     case X509_V_ERR_CRL_PATH_VALIDATION_ERROR:
-    case X509_V_ERR_UNHANDLED_CRITICAL_CRL_EXTENSION: return VOUCH_E_CRL;
-    default: return VOUCH_E_CHAIN;
+    case X509_V_ERR_UNHANDLED_CRITICAL_CRL_EXTENSION:
+      return VOUCH_E_CRL;
+    default:
+      return VOUCH_E_CHAIN;
   }
 }
 
-static vouch_status report(const verify_state *st, const vouch_chain_opts *opts,
-                           vouch_err *err) {
+static vouch_status report(const verify_state *st, const vouch_chain_opts *opts, vouch_err *err) {
   vouch_status s = map_error(st->error);
   char at[VOUCH_TIME_STR_LEN], when[VOUCH_TIME_STR_LEN];
   vouch_time_format(opts->at, at);
   const char *why = X509_verify_cert_error_string(st->error);
-  bool crl_time = st->error == X509_V_ERR_CRL_HAS_EXPIRED ||
-                  st->error == X509_V_ERR_CRL_NOT_YET_VALID;
+  bool crl_time =
+      st->error == X509_V_ERR_CRL_HAS_EXPIRED || st->error == X509_V_ERR_CRL_NOT_YET_VALID;
   if (crl_time && st->have_crl) {
     bool expired = st->error == X509_V_ERR_CRL_HAS_EXPIRED;
     vouch_time_format(expired ? st->crl_next : st->crl_this, when);
@@ -221,12 +241,13 @@ static vouch_status report(const verify_state *st, const vouch_chain_opts *opts,
       return vouch_fail(err, s, "certificate '%s' expired at %s (instant %s)", st->cn, when, at);
     case X509_V_ERR_CERT_NOT_YET_VALID:
       vouch_time_format(st->not_before, when);
-      return vouch_fail(err, s, "certificate '%s' not valid before %s (instant %s)", st->cn,
-                        when, at);
+      return vouch_fail(err, s, "certificate '%s' not valid before %s (instant %s)", st->cn, when,
+                        at);
     case X509_V_ERR_CERT_REVOKED:
       return vouch_fail(err, s, "certificate '%s' (serial %s) revoked by CRL issued by '%s'",
                         st->cn, st->serial, st->have_crl ? st->crl_cn : "?");
-    default: break;
+    default:
+      break;
   }
   if (s == VOUCH_E_UNTRUSTED_ROOT) {
     return vouch_fail(err, s, "certificate '%s': %s (no path to a trusted root)", st->cn, why);
@@ -238,8 +259,8 @@ static vouch_status report(const verify_state *st, const vouch_chain_opts *opts,
 
 /* untrusted_stack keeps the intermediates OpenSSL may use (see the design
  * note); the stack borrows the X509s. */
-static STACK_OF(X509) *untrusted_stack(const struct vouch_anchors *anchors,
-                                       struct vouch_cert *const *untrusted, size_t num) {
+static STACK_OF(X509) * untrusted_stack(const struct vouch_anchors *anchors,
+                                        struct vouch_cert *const *untrusted, size_t num) {
   STACK_OF(X509) *sk = sk_X509_new_null();
   for (size_t i = 0; sk != NULL && i < num; i++) {
     if (vouch_anchors_find(anchors, untrusted[i]) != NULL) continue;
@@ -252,7 +273,7 @@ static STACK_OF(X509) *untrusted_stack(const struct vouch_anchors *anchors,
   return sk;
 }
 
-static STACK_OF(X509_CRL) *crl_stack(struct vouch_crl *const *crls, size_t num) {
+static STACK_OF(X509_CRL) * crl_stack(struct vouch_crl *const *crls, size_t num) {
   STACK_OF(X509_CRL) *sk = sk_X509_CRL_new_null();
   for (size_t i = 0; sk != NULL && i < num; i++) {
     if (sk_X509_CRL_push(sk, crls[i]->crl) <= 0) {
@@ -266,7 +287,7 @@ static STACK_OF(X509_CRL) *crl_stack(struct vouch_crl *const *crls, size_t num) 
 /* earliest_expiry is the first instant something on the path stops being
  * valid: a certificate's notAfter or the nextUpdate of a CRL that covers a
  * certificate on the path (same issuer name). */
-static int64_t earliest_expiry(STACK_OF(X509) *chain, struct vouch_crl *const *crls,
+static int64_t earliest_expiry(STACK_OF(X509) * chain, struct vouch_crl *const *crls,
                                size_t num_crls, bool crls_used) {
   int64_t min = INT64_MAX;
   for (int i = 0; i < sk_X509_num(chain); i++) {
@@ -287,7 +308,7 @@ static int64_t earliest_expiry(STACK_OF(X509) *chain, struct vouch_crl *const *c
 
 /* find_anchor returns the anchor identical to the path's last certificate. */
 static const struct vouch_cert *find_anchor(const struct vouch_anchors *anchors,
-                                            STACK_OF(X509) *chain) {
+                                            STACK_OF(X509) * chain) {
   int n = sk_X509_num(chain);
   if (n <= 0) return NULL;
   X509 *top = sk_X509_value(chain, n - 1);
@@ -308,9 +329,9 @@ static void configure(X509_STORE_CTX *ctx, const vouch_chain_opts *opts, bool ch
 
 /* run_verify runs OpenSSL's verification and fills |out| on success. */
 static vouch_status run_verify(X509_STORE_CTX *ctx, verify_state *st,
-                               const struct vouch_anchors *anchors,
-                               struct vouch_crl *const *crls, size_t num_crls, bool check_crls,
-                               vouch_chain_result *out, vouch_err *err) {
+                               const struct vouch_anchors *anchors, struct vouch_crl *const *crls,
+                               size_t num_crls, bool check_crls, vouch_chain_result *out,
+                               vouch_err *err) {
   int r = X509_verify_cert(ctx);
   if (r != 1 || st->failed) {
     if (!st->failed) {
@@ -336,8 +357,7 @@ static vouch_status run_verify(X509_STORE_CTX *ctx, verify_state *st,
   return VOUCH_OK;
 }
 
-vouch_status vouch_chain_verify(const struct vouch_anchors *anchors,
-                                const struct vouch_cert *leaf,
+vouch_status vouch_chain_verify(const struct vouch_anchors *anchors, const struct vouch_cert *leaf,
                                 struct vouch_cert *const *untrusted, size_t num_untrusted,
                                 struct vouch_crl *const *crls, size_t num_crls,
                                 const vouch_chain_opts *opts, vouch_chain_result *out,

@@ -146,7 +146,7 @@ int64_t vouch_crl_this_update(const struct vouch_crl *crl);
 /* vouch_crl_next_update is INT64_MAX when the CRL has none. */
 int64_t vouch_crl_next_update(const struct vouch_crl *crl);
 void vouch_crl_issuer_cn(const struct vouch_crl *crl, char *out, size_t cap);
-/* vouch_crl_is_revoked is true when |c|'s serial is listed (the issuer
+/* vouch_crl_lists is true when |c|'s serial is listed (the issuer
  * must be checked by the caller or by vouch_chain_verify). */
 bool vouch_crl_lists(const struct vouch_crl *crl, const struct vouch_cert *c);
 
@@ -170,7 +170,9 @@ typedef struct {
   int64_t at;         /* the verification instant (Unix seconds), required */
   bool allow_expired; /* tolerate notAfter / CRL nextUpdate passed (QVL mode) */
   bool require_crls;  /* every certificate below the anchor must be covered by a CRL
-                         from its issuer (CRL_CHECK_ALL) */
+                         from its issuer (CRL_CHECK_ALL).  Without it, given CRLs are
+                         still checked (signature, window, listing) for the
+                         certificates they cover; uncovered ones go unchecked. */
 } vouch_chain_opts;
 
 typedef struct {

@@ -4,10 +4,9 @@
  * EVP_sha256() objects would do an implicit fetch (a locked method-store
  * lookup) on every EVP_DigestInit, and hashing runs several times per
  * quote. */
+#include <openssl/err.h>
 #include <pthread.h>
 #include <stdlib.h>
-
-#include <openssl/err.h>
 
 #include "crypto/internal.h"
 
@@ -38,14 +37,20 @@ vouch_status vouch_crypto_fail(vouch_status s) {
   return s;
 }
 
-void vouch_crypto_clear_errors(void) { ERR_clear_error(); }
+void vouch_crypto_clear_errors(void) {
+  ERR_clear_error();
+}
 
 size_t vouch_hash_len(vouch_hash h) {
   switch (h) {
-    case VOUCH_HASH_SHA1: return 20;
-    case VOUCH_HASH_SHA256: return 32;
-    case VOUCH_HASH_SHA384: return 48;
-    case VOUCH_HASH_SHA512: return 64;
+    case VOUCH_HASH_SHA1:
+      return 20;
+    case VOUCH_HASH_SHA256:
+      return 32;
+    case VOUCH_HASH_SHA384:
+      return 48;
+    case VOUCH_HASH_SHA512:
+      return 64;
   }
   return 0;
 }

@@ -4,10 +4,9 @@
 #ifndef VOUCH_CRYPTO_INTERNAL_H
 #define VOUCH_CRYPTO_INTERNAL_H
 
-#include <stdatomic.h>
-
 #include <openssl/evp.h>
 #include <openssl/x509.h>
+#include <stdatomic.h>
 
 #include "crypto/crypto.h"
 

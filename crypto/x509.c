@@ -3,13 +3,12 @@
  * PEM bodies are decoded with our strict base64 decoder rather than
  * OpenSSL's PEM reader, so a certificate has exactly one textual form we
  * accept, and the framing rules (what may sit between blocks) are ours. */
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
 #include <openssl/err.h>
 #include <openssl/objects.h>
 #include <openssl/x509v3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "crypto/internal.h"
 
@@ -63,8 +62,8 @@ bool vouch_asn1_time_unix(const ASN1_TIME *t, int64_t *out) {
     ERR_clear_error();
     return false;
   }
-  *out = vouch_time_from_civil(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-                               tm.tm_min, tm.tm_sec);
+  *out = vouch_time_from_civil(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+                               tm.tm_sec);
   return true;
 }
 
@@ -222,7 +221,9 @@ bool vouch_cert_issued_by(const struct vouch_cert *c, const struct vouch_cert *i
   return X509_NAME_cmp(X509_get_issuer_name(c->x509), X509_get_subject_name(issuer->x509)) == 0;
 }
 
-bool vouch_cert_is_self_issued(const struct vouch_cert *c) { return vouch_cert_issued_by(c, c); }
+bool vouch_cert_is_self_issued(const struct vouch_cert *c) {
+  return vouch_cert_issued_by(c, c);
+}
 
 /* An unreadable validity time makes the certificate never valid: notBefore
  * in the far future, notAfter in the far past. */
@@ -252,8 +253,8 @@ void vouch_cert_serial_hex(const struct vouch_cert *c, char *out, size_t cap) {
   out[k] = '\0';
 }
 
-vouch_status vouch_cert_extension(const struct vouch_cert *c, const char *oid,
-                                  const uint8_t **out, size_t *out_len) {
+vouch_status vouch_cert_extension(const struct vouch_cert *c, const char *oid, const uint8_t **out,
+                                  size_t *out_len) {
   VOUCH_ENSURE(c != NULL && oid != NULL && out != NULL && out_len != NULL, VOUCH_E_ARG);
   ASN1_OBJECT *obj = OBJ_txt2obj(oid, 1); /* numeric form only */
   if (obj == NULL) return vouch_crypto_fail(VOUCH_E_ARG);
@@ -275,7 +276,9 @@ bool vouch_cert_equal(const struct vouch_cert *a, const struct vouch_cert *b) {
   return a->der_len == b->der_len && memcmp(a->der, b->der, a->der_len) == 0;
 }
 
-void *vouch_cert_x509(const struct vouch_cert *c) { return c ? c->x509 : NULL; }
+void *vouch_cert_x509(const struct vouch_cert *c) {
+  return c ? c->x509 : NULL;
+}
 
 /* ---- CRLs ------------------------------------------------------------------- */
 
@@ -329,8 +332,7 @@ static vouch_status crl_from_pem(const char *text, size_t len, struct vouch_crl 
   size_t pos = 0, body_len = 0;
   const char *body = NULL;
   bool found = false;
-  if (vouch_pem_next(text, len, "X509 CRL", &pos, &body, &body_len, &found) != VOUCH_OK ||
-      !found) {
+  if (vouch_pem_next(text, len, "X509 CRL", &pos, &body, &body_len, &found) != VOUCH_OK || !found) {
     return vouch_fail(err, VOUCH_E_PEM, "CRL: PEM block without a proper END line");
   }
   size_t pos2 = pos;
@@ -429,8 +431,7 @@ bool vouch_crl_lists(const struct vouch_crl *crl, const struct vouch_cert *c) {
   /* The lookup sorts the CRL's entries once, under the CRL's own lock, so
    * the cast away from const is safe for shared CRLs. 2 means "removed
    * from CRL" (delta CRLs only): not revoked. */
-  int r = X509_CRL_get0_by_serial((X509_CRL *)crl->crl, &rev,
-                                  X509_get0_serialNumber(c->x509));
+  int r = X509_CRL_get0_by_serial((X509_CRL *)crl->crl, &rev, X509_get0_serialNumber(c->x509));
   ERR_clear_error();
   return r == 1;
 }

@@ -138,7 +138,7 @@ static vouch_status write_file(const char *dir, const char *name, const void *da
 }
 
 static vouch_status write_buf(const char *dir, const char *name, const vouch_buf *b,
-                               vouch_err *err) {
+                              vouch_err *err) {
   return write_file(dir, name, b->data, b->len, err);
 }
 
@@ -187,8 +187,7 @@ vouch_status vouch_gen_collateral_dir_write(const char *dir, const vouch_gen_pki
     size_t len = 0;
     int64_t this_update = 0, next_update = 0;
     VOUCH_GUARD_GOTO(s, vouch_gen_pki_crl_der(pki, kCrls[i].item, &der, &len), done);
-    VOUCH_GUARD_GOTO(s, vouch_gen_pki_window(pki, kCrls[i].item, &this_update, &next_update),
-                     done);
+    VOUCH_GUARD_GOTO(s, vouch_gen_pki_window(pki, kCrls[i].item, &this_update, &next_update), done);
     snprintf(sub, sizeof(sub), "%s/intel/crl/%s", dir, kCrls[i].dir);
     snprintf(name, sizeof(name), "%lld.der", (long long)this_update);
     VOUCH_GUARD_GOTO(s, write_file(sub, name, der, len, err), done);

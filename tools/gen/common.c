@@ -1,10 +1,9 @@
 /* tools/gen/common.c - helpers shared by the generator: derivation of
  * deterministic values, validity windows, P-256 keys and raw signatures. */
-#include <string.h>
-
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
 #include <openssl/err.h>
+#include <string.h>
 
 #include "tools/gen/internal.h"
 

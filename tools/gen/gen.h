@@ -62,8 +62,12 @@
  *
  * Threads: functions that take a const object only read it, so one pki,
  * platform, TCB Info or identity may serve several threads at once (each
- * vouch_gen_quote call uses its own OpenSSL contexts).  Functions taking a
- * non-const pki (platform creation, revocation) need exclusive access.
+ * vouch_gen_quote call uses its own OpenSSL contexts; OpenSSL 3 allows
+ * concurrent signing with one EVP_PKEY).  Functions taking a non-const pki
+ * (platform creation, revocation) need exclusive access.
+ *
+ * Cost: vouch_gen_platform_new ~0.4 ms (two keys, one certificate, one QE
+ * report signature); vouch_gen_quote ~25 us (one ECDSA P-256 signature).
  */
 #ifndef VOUCH_GEN_H
 #define VOUCH_GEN_H
@@ -85,13 +89,13 @@ typedef enum {
 
 /* The PKI's certificates and CRLs. */
 typedef enum {
-  VOUCH_GEN_ROOT_CA = 0,    /* CN=Intel SGX Root CA, self-signed, pathlen 1 */
-  VOUCH_GEN_PROCESSOR_CA,   /* CN=Intel SGX PCK Processor CA, pathlen 0 */
-  VOUCH_GEN_PLATFORM_CA,    /* CN=Intel SGX PCK Platform CA, pathlen 0 */
-  VOUCH_GEN_TCB_SIGNING,    /* CN=Intel SGX TCB Signing, leaf */
-  VOUCH_GEN_ROOT_CRL,       /* issued by the root: intermediates, TCB Signing */
-  VOUCH_GEN_PROCESSOR_CRL,  /* issued by the Processor CA: its PCK certs */
-  VOUCH_GEN_PLATFORM_CRL,   /* issued by the Platform CA: its PCK certs */
+  VOUCH_GEN_ROOT_CA = 0,   /* CN=Intel SGX Root CA, self-signed, pathlen 1 */
+  VOUCH_GEN_PROCESSOR_CA,  /* CN=Intel SGX PCK Processor CA, pathlen 0 */
+  VOUCH_GEN_PLATFORM_CA,   /* CN=Intel SGX PCK Platform CA, pathlen 0 */
+  VOUCH_GEN_TCB_SIGNING,   /* CN=Intel SGX TCB Signing, leaf */
+  VOUCH_GEN_ROOT_CRL,      /* issued by the root: intermediates, TCB Signing */
+  VOUCH_GEN_PROCESSOR_CRL, /* issued by the Processor CA: its PCK certs */
+  VOUCH_GEN_PLATFORM_CRL,  /* issued by the Platform CA: its PCK certs */
   VOUCH_GEN_PKI_ITEM_COUNT
 } vouch_gen_pki_item;
 
@@ -112,8 +116,8 @@ typedef struct {
 /* vouch_gen_pki_new creates the root, both PCK CAs, the TCB Signing cert
  * (fresh P-256 keys) and the three CRLs (empty), all ECDSA P-256/SHA-256.
  * On success *out is owned by the caller (vouch_gen_pki_free). */
-VOUCH_MUST_CHECK vouch_status vouch_gen_pki_new(const vouch_gen_pki_opts *opts,
-                                                vouch_gen_pki **out, vouch_err *err);
+VOUCH_MUST_CHECK vouch_status vouch_gen_pki_new(const vouch_gen_pki_opts *opts, vouch_gen_pki **out,
+                                                vouch_err *err);
 /* vouch_gen_pki_free frees |pki| (NULL is fine).  Platforms, TCB Infos and
  * identities made from it must be freed first. */
 void vouch_gen_pki_free(vouch_gen_pki *pki);
@@ -129,8 +133,8 @@ VOUCH_MUST_CHECK vouch_status vouch_gen_pki_root_pem(const vouch_gen_pki *pki, v
 VOUCH_MUST_CHECK vouch_status vouch_gen_pki_cert_pem(const vouch_gen_pki *pki,
                                                      vouch_gen_pki_item item, vouch_buf *out);
 VOUCH_MUST_CHECK vouch_status vouch_gen_pki_cert_der(const vouch_gen_pki *pki,
-                                                     vouch_gen_pki_item item,
-                                                     const uint8_t **out, size_t *out_len);
+                                                     vouch_gen_pki_item item, const uint8_t **out,
+                                                     size_t *out_len);
 /* vouch_gen_pki_chain_pem appends the issuer chain Intel serves for |item|:
  * the certificate, then the root (for ROOT_CA just the root). */
 VOUCH_MUST_CHECK vouch_status vouch_gen_pki_chain_pem(const vouch_gen_pki *pki,
@@ -138,13 +142,12 @@ VOUCH_MUST_CHECK vouch_status vouch_gen_pki_chain_pem(const vouch_gen_pki *pki,
 /* vouch_gen_pki_crl_der gives the current DER of a CRL item (ROOT_CRL ..
  * PLATFORM_CRL), borrowed from |pki| until the next revocation. */
 VOUCH_MUST_CHECK vouch_status vouch_gen_pki_crl_der(const vouch_gen_pki *pki,
-                                                    vouch_gen_pki_item item,
-                                                    const uint8_t **out, size_t *out_len);
+                                                    vouch_gen_pki_item item, const uint8_t **out,
+                                                    size_t *out_len);
 /* vouch_gen_pki_window gives an item's validity: notBefore/notAfter of a
  * certificate, thisUpdate/nextUpdate of a CRL. */
 VOUCH_MUST_CHECK vouch_status vouch_gen_pki_window(const vouch_gen_pki *pki,
-                                                   vouch_gen_pki_item item,
-                                                   int64_t *out_not_before,
+                                                   vouch_gen_pki_item item, int64_t *out_not_before,
                                                    int64_t *out_not_after);
 
 /* vouch_gen_pki_revoke lists a PCK CA or the TCB Signing cert in the Root
@@ -154,8 +157,7 @@ VOUCH_MUST_CHECK vouch_status vouch_gen_pki_revoke(vouch_gen_pki *pki, vouch_gen
  * magnitude, at most 32 bytes) in CRL |crl| and re-signs it. */
 VOUCH_MUST_CHECK vouch_status vouch_gen_pki_revoke_serial(vouch_gen_pki *pki,
                                                           vouch_gen_pki_item crl,
-                                                          const uint8_t *serial,
-                                                          size_t serial_len);
+                                                          const uint8_t *serial, size_t serial_len);
 
 /* ======================================================================
  * PCK certificate SGX extension (OID 1.2.840.113741.1.13.1).
@@ -196,8 +198,10 @@ typedef struct {
   vouch_gen_pck_fields pck;
   bool omit_platform_fields;
   vouch_gen_validity pck_validity;
-  uint16_t qe_svn;          /* QE ISVSVN: QE report and quote header */
-  uint16_t cert_data_type;  /* 5 (PEM chain, default) or 1 (PPID cleartext) */
+  uint16_t qe_svn; /* QE ISVSVN: QE report and quote header */
+  /* 5 (PEM chain + NUL, default), 4 (PCK leaf PEM + NUL) or 1 (PPID
+   * cleartext || CPUSVN || PCESVN || PCEID, 36 bytes). */
+  uint16_t cert_data_type;
   /* QE report identity; defaults are Intel's production QE. */
   uint8_t qe_mrsigner[32];
   uint8_t qe_mrenclave[32];
@@ -226,8 +230,7 @@ vouch_gen_pki_item vouch_gen_platform_ca(const vouch_gen_platform *pl);
 uint16_t vouch_gen_platform_qe_svn(const vouch_gen_platform *pl);
 uint16_t vouch_gen_platform_cert_data_type(const vouch_gen_platform *pl);
 /* vouch_gen_platform_pck_der gives the PCK certificate DER. */
-void vouch_gen_platform_pck_der(const vouch_gen_platform *pl, const uint8_t **out,
-                                size_t *out_len);
+void vouch_gen_platform_pck_der(const vouch_gen_platform *pl, const uint8_t **out, size_t *out_len);
 /* vouch_gen_platform_pck_serial gives the PCK serial (big-endian). */
 void vouch_gen_platform_pck_serial(const vouch_gen_platform *pl, const uint8_t **out,
                                    size_t *out_len);
@@ -271,15 +274,15 @@ typedef struct {
   uint16_t isvsvn;
   uint16_t configsvn;
   uint32_t miscselect;
-  uint8_t attributes[16]; /* flags u64 || XFRM u64 */
-  bool debug;             /* sets ATTRIBUTES.DEBUG (bit 1 of byte 0) */
+  uint8_t attributes[16];    /* flags u64 || XFRM u64 */
+  bool debug;                /* sets ATTRIBUTES.DEBUG (bit 1 of byte 0) */
   bool cpusvn_from_platform; /* report CPUSVN = PCK CPUSVN (default true) */
   uint8_t cpusvn[16];        /* used when !cpusvn_from_platform */
   uint8_t report_data[64];
-  uint16_t att_key_type;     /* 2 */
-  uint8_t qe_vendor_id[16];  /* Intel's 939A7233F79C4CA9940A0DB3957F0607 */
-  unsigned corrupt;          /* VOUCH_GEN_CORRUPT_* */
-  size_t trailing_len;       /* zero bytes after sig_data, outside every length */
+  uint16_t att_key_type;    /* 2 */
+  uint8_t qe_vendor_id[16]; /* Intel's 939A7233F79C4CA9940A0DB3957F0607 */
+  unsigned corrupt;         /* VOUCH_GEN_CORRUPT_* */
+  size_t trailing_len;      /* zero bytes after sig_data, outside every length */
 } vouch_gen_quote_opts;
 
 /* vouch_gen_quote_opts_default fills |o|: fixed test MRENCLAVE/MRSIGNER,
@@ -302,7 +305,9 @@ VOUCH_MUST_CHECK vouch_status vouch_gen_quote(const vouch_gen_platform *pl,
 
 /* One TCB level.  TCB Info uses comp_svn/pcesvn, QE Identity isvsvn.
  * Strings are borrowed for the duration of the _new call and written
- * verbatim (an invalid status string is a valid negative test). */
+ * verbatim (an invalid status string is a valid negative test).  A zero
+ * tcb_date is derived from the pki's now: midnight, 90 days before it for
+ * the first level and 180 days older for each level after. */
 typedef struct {
   uint8_t comp_svn[16];
   uint16_t pcesvn;
@@ -320,9 +325,9 @@ typedef struct {
   const char *id; /* v3 "id"; NULL means "SGX" */
   uint8_t fmspc[6];
   uint8_t pce_id[2];
-  int tcb_type;   /* 0 */
+  int tcb_type; /* 0 */
   uint32_t tcb_evaluation_data_number;
-  vouch_gen_validity validity; /* issueDate/nextUpdate around the pki's now */
+  vouch_gen_validity validity;     /* issueDate/nextUpdate around the pki's now */
   int64_t issue_date, next_update; /* both non-zero: used instead */
   vouch_gen_tcb_level levels[VOUCH_GEN_MAX_TCB_LEVELS]; /* newest first */
   size_t num_levels;

@@ -16,10 +16,10 @@
 /* A certificate with its key.  Everything is owned. */
 typedef struct {
   X509 *x509;
-  EVP_PKEY *key;  /* private key */
-  uint8_t *der;   /* OPENSSL_malloc'd */
+  EVP_PKEY *key; /* private key */
+  uint8_t *der;  /* OPENSSL_malloc'd */
   size_t der_len;
-  char *pem;      /* malloc'd, NUL-terminated */
+  char *pem; /* malloc'd, NUL-terminated */
   size_t pem_len;
   uint8_t skid[20];
   uint8_t serial[GEN_SERIAL_LEN];
@@ -35,8 +35,8 @@ typedef struct {
 typedef struct {
   gen_serial *revoked; /* malloc'd array */
   size_t num_revoked;
-  uint64_t number;     /* CRL Number of |der| */
-  uint8_t *der;        /* OPENSSL_malloc'd */
+  uint64_t number; /* CRL Number of |der| */
+  uint8_t *der;    /* OPENSSL_malloc'd */
   size_t der_len;
   int64_t this_update, next_update;
 } gen_crl;
@@ -46,8 +46,8 @@ struct vouch_gen_pki {
   uint64_t seed;
   char org[128];
   vouch_gen_validity validity[VOUCH_GEN_PKI_ITEM_COUNT];
-  gen_cert certs[4];   /* indexed by ROOT_CA .. TCB_SIGNING */
-  gen_crl crls[3];     /* indexed by item - ROOT_CRL */
+  gen_cert certs[4];      /* indexed by ROOT_CA .. TCB_SIGNING */
+  gen_crl crls[3];        /* indexed by item - ROOT_CRL */
   uint64_t num_platforms; /* creation counter: the derivation index */
 };
 
@@ -58,10 +58,10 @@ struct vouch_gen_platform {
   vouch_gen_pck_fields pck;
   uint16_t qe_svn;
   uint16_t cert_data_type;
-  gen_cert cert;        /* the PCK certificate and key */
-  EVP_PKEY *att_key;    /* attestation private key */
-  uint8_t att_pub[64];  /* X || Y */
-  uint8_t qe_id[16];    /* header user_data[0:16] */
+  gen_cert cert;       /* the PCK certificate and key */
+  EVP_PKEY *att_key;   /* attestation private key */
+  uint8_t att_pub[64]; /* X || Y */
+  uint8_t qe_id[16];   /* header user_data[0:16] */
   uint8_t qe_report[VOUCH_GEN_REPORT_LEN];
   uint8_t qe_report_sig[64];
   /* sig_data after the quote signature (att key .. certification data),
@@ -110,8 +110,8 @@ vouch_status gen_ossl_fail(vouch_err *err, const char *what);
 /* pki.c: issue a PCK certificate for platform |index| from |ca| with the
  * SGX extension |ext_der|. */
 vouch_status gen_pki_issue_pck(const vouch_gen_pki *pki, vouch_gen_pki_item ca, uint64_t index,
-                               vouch_gen_validity validity, const uint8_t *ext_der,
-                               size_t ext_len, gen_cert *out, vouch_err *err);
+                               vouch_gen_validity validity, const uint8_t *ext_der, size_t ext_len,
+                               gen_cert *out, vouch_err *err);
 void gen_cert_cleanup(gen_cert *c);
 const gen_cert *gen_pki_cert(const vouch_gen_pki *pki, vouch_gen_pki_item item);
 

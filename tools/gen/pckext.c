@@ -83,8 +83,8 @@ static void der_oid(vouch_buf *b, uint8_t a, uint8_t sub) {
 }
 
 /* entry_* append SEQUENCE { OID, value } to |out| through scratch |e|. */
-static void entry_octets(vouch_buf *out, vouch_buf *e, uint8_t a, uint8_t sub,
-                         const uint8_t *v, size_t len) {
+static void entry_octets(vouch_buf *out, vouch_buf *e, uint8_t a, uint8_t sub, const uint8_t *v,
+                         size_t len) {
   der_oid(e, a, sub);
   der_tlv(e, VOUCH_DER_OCTET_STRING, v, len);
   wrap(out, VOUCH_DER_SEQUENCE, e);
@@ -114,7 +114,8 @@ vouch_status vouch_gen_pck_ext_encode(const vouch_gen_pck_fields *f, vouch_buf *
 
   entry_octets(&top, &e, 1, 0, f->ppid, sizeof(f->ppid));
 
-  for (uint8_t i = 0; i < 16; i++) entry_uint(&inner, &e, VOUCH_DER_INTEGER, 2, i + 1, f->comp_svn[i]);
+  for (uint8_t i = 0; i < 16; i++)
+    entry_uint(&inner, &e, VOUCH_DER_INTEGER, 2, i + 1, f->comp_svn[i]);
   entry_uint(&inner, &e, VOUCH_DER_INTEGER, 2, 17, f->pcesvn);
   entry_octets(&inner, &e, 2, 18, f->cpusvn, sizeof(f->cpusvn));
   der_oid(&e, 2, 0);

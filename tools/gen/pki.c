@@ -12,16 +12,16 @@
  * Every CRL is re-signed when its revocation list changes, so all readers
  * see immutable bytes and the pki can be read from several threads.
  */
-#include <stdlib.h>
-#include <string.h>
-
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "tools/gen/internal.h"
 
-static const char kRootCrlUrl[] = "https://certificates.trustedservices.intel.com/IntelSGXRootCA.der";
+static const char kRootCrlUrl[] =
+    "https://certificates.trustedservices.intel.com/IntelSGXRootCA.der";
 static const char kProcessorCrlUrl[] =
     "https://api.trustedservices.intel.com/sgx/certification/v4/pckcrl?ca=processor&encoding=der";
 static const char kPlatformCrlUrl[] =
@@ -39,12 +39,17 @@ typedef enum { ROLE_ROOT, ROLE_CA, ROLE_SIGNER, ROLE_PCK } cert_role;
 /* spans of each PKI item, mirroring Intel's (spec §1, §7.3). */
 static int64_t item_span(vouch_gen_pki_item item) {
   switch (item) {
-    case VOUCH_GEN_ROOT_CA: return 30 * GEN_YEAR;
+    case VOUCH_GEN_ROOT_CA:
+      return 30 * GEN_YEAR;
     case VOUCH_GEN_PROCESSOR_CA:
-    case VOUCH_GEN_PLATFORM_CA: return 15 * GEN_YEAR;
-    case VOUCH_GEN_TCB_SIGNING: return 7 * GEN_YEAR;
-    case VOUCH_GEN_ROOT_CRL: return 365 * GEN_DAY;
-    default: return 30 * GEN_DAY;
+    case VOUCH_GEN_PLATFORM_CA:
+      return 15 * GEN_YEAR;
+    case VOUCH_GEN_TCB_SIGNING:
+      return 7 * GEN_YEAR;
+    case VOUCH_GEN_ROOT_CRL:
+      return 365 * GEN_DAY;
+    default:
+      return 30 * GEN_DAY;
   }
 }
 
@@ -166,11 +171,10 @@ done:
 
 /* make_cert builds and signs one certificate.  |issuer| NULL = self-signed.
  * On success |c| owns the certificate and |key|. */
-static vouch_status make_cert(gen_cert *c, const gen_cert *issuer, EVP_PKEY *key,
-                              const char *cn, const char *org, const X509_NAME *issuer_name,
-                              cert_role role, const char *crl_url, int64_t not_before,
-                              int64_t not_after, const uint8_t *sgx_ext, size_t sgx_ext_len,
-                              vouch_err *err) {
+static vouch_status make_cert(gen_cert *c, const gen_cert *issuer, EVP_PKEY *key, const char *cn,
+                              const char *org, const X509_NAME *issuer_name, cert_role role,
+                              const char *crl_url, int64_t not_before, int64_t not_after,
+                              const uint8_t *sgx_ext, size_t sgx_ext_len, vouch_err *err) {
   static const char *const kKu[] = {
       [ROLE_ROOT] = "critical,keyCertSign,cRLSign",
       [ROLE_CA] = "critical,keyCertSign,cRLSign",
@@ -197,8 +201,8 @@ static vouch_status make_cert(gen_cert *c, const gen_cert *issuer, EVP_PKEY *key
       X509_set_issuer_name(x, issuer ? issuer_name : subject) != 1 ||
       ASN1_TIME_set(X509_getm_notBefore(x), (time_t)not_before) == NULL ||
       ASN1_TIME_set(X509_getm_notAfter(x), (time_t)not_after) == NULL ||
-      X509_set_pubkey(x, key) != 1 ||
-      X509_pubkey_digest(x, EVP_sha1(), c->skid, &md_len) != 1 || md_len != 20)
+      X509_set_pubkey(x, key) != 1 || X509_pubkey_digest(x, EVP_sha1(), c->skid, &md_len) != 1 ||
+      md_len != 20)
     goto fail;
   const uint8_t *akid = issuer ? issuer->skid : c->skid;
   char crldp[256];
@@ -230,7 +234,7 @@ static void serial_for(uint64_t seed, const char *label, uint64_t index, uint8_t
 
 static vouch_status sign_crl(vouch_gen_pki *pki, vouch_gen_pki_item item, vouch_err *err) {
   gen_crl *c = &pki->crls[item - VOUCH_GEN_ROOT_CRL];
-  const gen_cert *issuer = &pki->certs[item == VOUCH_GEN_ROOT_CRL ? VOUCH_GEN_ROOT_CA
+  const gen_cert *issuer = &pki->certs[item == VOUCH_GEN_ROOT_CRL        ? VOUCH_GEN_ROOT_CA
                                        : item == VOUCH_GEN_PROCESSOR_CRL ? VOUCH_GEN_PROCESSOR_CA
                                                                          : VOUCH_GEN_PLATFORM_CA];
   X509_CRL *crl = X509_CRL_new();
@@ -340,7 +344,9 @@ void vouch_gen_pki_free(vouch_gen_pki *pki) {
   free(pki);
 }
 
-int64_t vouch_gen_pki_now(const vouch_gen_pki *pki) { return pki->now; }
+int64_t vouch_gen_pki_now(const vouch_gen_pki *pki) {
+  return pki->now;
+}
 
 static bool is_cert(vouch_gen_pki_item item) {
   return item >= VOUCH_GEN_ROOT_CA && item <= VOUCH_GEN_TCB_SIGNING;
@@ -439,8 +445,8 @@ vouch_status vouch_gen_pki_revoke_pck(vouch_gen_pki *pki, const vouch_gen_platfo
 }
 
 vouch_status gen_pki_issue_pck(const vouch_gen_pki *pki, vouch_gen_pki_item ca, uint64_t index,
-                               vouch_gen_validity validity, const uint8_t *ext_der,
-                               size_t ext_len, gen_cert *out, vouch_err *err) {
+                               vouch_gen_validity validity, const uint8_t *ext_der, size_t ext_len,
+                               gen_cert *out, vouch_err *err) {
   if (ca != VOUCH_GEN_PROCESSOR_CA && ca != VOUCH_GEN_PLATFORM_CA)
     return vouch_fail(err, VOUCH_E_ARG, "gen: platform: CA must be Processor or Platform CA");
   const gen_cert *issuer = &pki->certs[ca];

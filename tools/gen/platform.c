@@ -97,8 +97,12 @@ void vouch_gen_platform_free(vouch_gen_platform *pl) {
 const vouch_gen_pck_fields *vouch_gen_platform_pck(const vouch_gen_platform *pl) {
   return &pl->pck;
 }
-vouch_gen_pki_item vouch_gen_platform_ca(const vouch_gen_platform *pl) { return pl->ca; }
-uint16_t vouch_gen_platform_qe_svn(const vouch_gen_platform *pl) { return pl->qe_svn; }
+vouch_gen_pki_item vouch_gen_platform_ca(const vouch_gen_platform *pl) {
+  return pl->ca;
+}
+uint16_t vouch_gen_platform_qe_svn(const vouch_gen_platform *pl) {
+  return pl->qe_svn;
+}
 uint16_t vouch_gen_platform_cert_data_type(const vouch_gen_platform *pl) {
   return pl->cert_data_type;
 }
@@ -128,7 +132,9 @@ vouch_status vouch_gen_platform_pck_chain_pem(const vouch_gen_platform *pl, vouc
   return vouch_gen_pki_chain_pem(pl->pki, pl->ca, out);
 }
 
-const uint8_t *vouch_gen_platform_att_key(const vouch_gen_platform *pl) { return pl->att_pub; }
+const uint8_t *vouch_gen_platform_att_key(const vouch_gen_platform *pl) {
+  return pl->att_pub;
+}
 const uint8_t *vouch_gen_platform_qe_report(const vouch_gen_platform *pl) {
   return pl->qe_report;
 }

@@ -33,9 +33,8 @@ static void put_le32(uint8_t *p, uint32_t v) {
  * ISVEXTPRODID, CONFIGID and ISVFAMILYID are zero. */
 static void report_body(uint8_t out[VOUCH_GEN_REPORT_LEN], const uint8_t cpusvn[16],
                         uint32_t miscselect, const uint8_t attributes[16],
-                        const uint8_t mrenclave[32], const uint8_t mrsigner[32],
-                        uint16_t isvprodid, uint16_t isvsvn, uint16_t configsvn,
-                        const uint8_t report_data[64]) {
+                        const uint8_t mrenclave[32], const uint8_t mrsigner[32], uint16_t isvprodid,
+                        uint16_t isvsvn, uint16_t configsvn, const uint8_t report_data[64]) {
   memset(out, 0, VOUCH_GEN_REPORT_LEN);
   memcpy(out + 0, cpusvn, 16);
   put_le32(out + 16, miscselect);

@@ -75,10 +75,10 @@ void vouch_gen_tcb_info_opts_default(vouch_gen_tcb_info_opts *o, const vouch_gen
 }
 
 void vouch_gen_qe_identity_opts_default(vouch_gen_qe_identity_opts *o) {
-  static const uint8_t kMrsigner[32] = {
-      0x8C, 0x4F, 0x57, 0x75, 0xD7, 0x96, 0x50, 0x3E, 0x96, 0x13, 0x7F,
-      0x77, 0xC6, 0x8A, 0x82, 0x9A, 0x00, 0x56, 0xAC, 0x8D, 0xED, 0x70,
-      0x14, 0x0B, 0x08, 0x1B, 0x09, 0x44, 0x90, 0xC5, 0x7B, 0xFF};
+  static const uint8_t kMrsigner[32] = {0x8C, 0x4F, 0x57, 0x75, 0xD7, 0x96, 0x50, 0x3E,
+                                        0x96, 0x13, 0x7F, 0x77, 0xC6, 0x8A, 0x82, 0x9A,
+                                        0x00, 0x56, 0xAC, 0x8D, 0xED, 0x70, 0x14, 0x0B,
+                                        0x08, 0x1B, 0x09, 0x44, 0x90, 0xC5, 0x7B, 0xFF};
   memset(o, 0, sizeof(*o));
   o->version = 2;
   o->tcb_evaluation_data_number = 17;
@@ -157,9 +157,8 @@ static void doc_window(int64_t now, vouch_gen_validity v, int64_t issue, int64_t
 
 /* sign_text signs |b|'s text with the TCB Signing key and moves the text
  * out of |b| into *out_text. */
-static vouch_status sign_text(const vouch_gen_pki *pki, vouch_buf *b, bool corrupt,
-                              uint8_t sig[64], char **out_text, size_t *out_len,
-                              vouch_err *err) {
+static vouch_status sign_text(const vouch_gen_pki *pki, vouch_buf *b, bool corrupt, uint8_t sig[64],
+                              char **out_text, size_t *out_len, vouch_err *err) {
   vouch_status s = vouch_buf_status(b);
   if (s != VOUCH_OK) return vouch_fail(err, s, "gen: JSON serialization failed");
   const gen_cert *signer = gen_pki_cert(pki, VOUCH_GEN_TCB_SIGNING);
@@ -267,9 +266,15 @@ const char *vouch_gen_tcb_info_text(const vouch_gen_tcb_info *ti, size_t *out_le
   if (out_len) *out_len = ti->text_len;
   return ti->text;
 }
-const uint8_t *vouch_gen_tcb_info_signature(const vouch_gen_tcb_info *ti) { return ti->sig; }
-const uint8_t *vouch_gen_tcb_info_fmspc(const vouch_gen_tcb_info *ti) { return ti->fmspc; }
-uint32_t vouch_gen_tcb_info_eval_number(const vouch_gen_tcb_info *ti) { return ti->eval_number; }
+const uint8_t *vouch_gen_tcb_info_signature(const vouch_gen_tcb_info *ti) {
+  return ti->sig;
+}
+const uint8_t *vouch_gen_tcb_info_fmspc(const vouch_gen_tcb_info *ti) {
+  return ti->fmspc;
+}
+uint32_t vouch_gen_tcb_info_eval_number(const vouch_gen_tcb_info *ti) {
+  return ti->eval_number;
+}
 void vouch_gen_tcb_info_window(const vouch_gen_tcb_info *ti, int64_t *out_issue,
                                int64_t *out_next_update) {
   *out_issue = ti->issue_date;
@@ -357,7 +362,9 @@ const char *vouch_gen_qe_identity_text(const vouch_gen_qe_identity *qe, size_t *
 const uint8_t *vouch_gen_qe_identity_signature(const vouch_gen_qe_identity *qe) {
   return qe->sig;
 }
-const char *vouch_gen_qe_identity_id(const vouch_gen_qe_identity *qe) { return qe->id; }
+const char *vouch_gen_qe_identity_id(const vouch_gen_qe_identity *qe) {
+  return qe->id;
+}
 uint32_t vouch_gen_qe_identity_eval_number(const vouch_gen_qe_identity *qe) {
   return qe->eval_number;
 }

@@ -1,13 +1,12 @@
 /* tests/unit/crypto/crypto_test_util.c - see crypto_test_util.h. */
 #include "crypto_test_util.h"
 
+#include <jansson.h>
+#include <openssl/x509v3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-
-#include <jansson.h>
-#include <openssl/x509v3.h>
 
 const char *ct_vectors_dir(void) {
   static bool warned;
@@ -92,7 +91,9 @@ static void add_ext(X509 *x, X509V3_CTX *v3, int nid, const char *value) {
   X509_EXTENSION_free(ext);
 }
 
-static void set_time(ASN1_TIME *t, int64_t when) { assert_non_null(ASN1_TIME_set(t, (time_t)when)); }
+static void set_time(ASN1_TIME *t, int64_t when) {
+  assert_non_null(ASN1_TIME_set(t, (time_t)when));
+}
 
 X509 *ct_make_cert(const ct_cert_spec *spec, EVP_PKEY *key, X509 *issuer, EVP_PKEY *issuer_key) {
   X509 *x = X509_new();
@@ -101,9 +102,11 @@ X509 *ct_make_cert(const ct_cert_spec *spec, EVP_PKEY *key, X509 *issuer, EVP_PK
   assert_int_equal(ASN1_INTEGER_set(X509_get_serialNumber(x), spec->serial), 1);
   X509_NAME *name = X509_get_subject_name(x);
   assert_int_equal(X509_NAME_add_entry_by_txt(name, "O", MBSTRING_ASC,
-                                               (const unsigned char *)"vouch test", -1, -1, 0), 1);
+                                              (const unsigned char *)"vouch test", -1, -1, 0),
+                   1);
   assert_int_equal(X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
-                                               (const unsigned char *)spec->cn, -1, -1, 0), 1);
+                                              (const unsigned char *)spec->cn, -1, -1, 0),
+                   1);
   X509 *signer = issuer ? issuer : x;
   assert_int_equal(X509_set_issuer_name(x, X509_get_subject_name(signer)), 1);
   set_time(X509_getm_notBefore(x), spec->not_before);
@@ -145,8 +148,8 @@ X509_CRL *ct_make_crl(X509 *issuer, EVP_PKEY *sign_key, const long *serials, siz
   X509V3_CTX v3;
   X509V3_set_ctx_nodb(&v3);
   X509V3_set_ctx(&v3, issuer, NULL, NULL, crl, 0);
-  X509_EXTENSION *akid = X509V3_EXT_nconf_nid(NULL, &v3, NID_authority_key_identifier,
-                                              "keyid:always");
+  X509_EXTENSION *akid =
+      X509V3_EXT_nconf_nid(NULL, &v3, NID_authority_key_identifier, "keyid:always");
   assert_non_null(akid);
   assert_int_equal(X509_CRL_add_ext(crl, akid, -1), 1);
   X509_EXTENSION_free(akid);

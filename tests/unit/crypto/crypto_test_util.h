@@ -4,12 +4,13 @@
 #ifndef VOUCH_TESTS_CRYPTO_TEST_UTIL_H
 #define VOUCH_TESTS_CRYPTO_TEST_UTIL_H
 
+/* clang-format off: cmocka.h needs these first */
+#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <cmocka.h>
-
+/* clang-format on */
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
@@ -25,9 +26,9 @@
 /* ct_vectors_dir returns the vectors folder, or NULL (after printing
  * "vectors not found at ..., skipping vector tests" once) when absent. */
 const char *ct_vectors_dir(void);
-#define CT_NEED_VECTORS()                                                      \
-  do {                                                                         \
-    if (ct_vectors_dir() == NULL) skip();                                      \
+#define CT_NEED_VECTORS()                 \
+  do {                                    \
+    if (ct_vectors_dir() == NULL) skip(); \
   } while (0)
 
 /* ct_read reads vectors/<rel> (malloc'd, NUL-terminated); fails the test if

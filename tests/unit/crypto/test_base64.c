@@ -1,11 +1,13 @@
 /* tests/unit/crypto/test_base64.c - strict base64 and the digests. */
+/* clang-format off: cmocka.h needs these first */
+#include <cmocka.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <cmocka.h>
+/* clang-format on */
 
 #include "crypto/crypto.h"
 
@@ -33,8 +35,12 @@ static void expect_rejects(const char *in) {
 static void test_rfc4648_vectors(void **state) {
   (void)state;
   static const char *const kCases[][3] = {
-      {"", "", ""},           {"f", "Zg==", "Zg"},          {"fo", "Zm8=", "Zm8"},
-      {"foo", "Zm9v", "Zm9v"}, {"foob", "Zm9vYg==", "Zm9vYg"}, {"fooba", "Zm9vYmE=", "Zm9vYmE"},
+      {"", "", ""},
+      {"f", "Zg==", "Zg"},
+      {"fo", "Zm8=", "Zm8"},
+      {"foo", "Zm9v", "Zm9v"},
+      {"foob", "Zm9vYg==", "Zm9vYg"},
+      {"fooba", "Zm9vYmE=", "Zm9vYmE"},
       {"foobar", "Zm9vYmFy", "Zm9vYmFy"},
   };
   for (size_t i = 0; i < sizeof(kCases) / sizeof(kCases[0]); i++) {
@@ -71,12 +77,12 @@ static void test_both_alphabets(void **state) {
 static void test_rejects(void **state) {
   (void)state;
   static const char *const kBad[] = {
-      "Zm9v!A==", "Zm 9v",   "Zm9v\n",   "Zm9\x80",            /* characters */
-      "Zg==Zg==", "Z=g=",    "=Zg=",     "Zm9v=",    "Zg=",    /* misplaced or short '=' */
-      "Zg===",    "Zm9v====", "Zm8=A",   "====",                 /* too much '=' */
-      "ab+_",     "+/-_",    "Zm9v-/",                          /* mixed alphabets */
-      "Zh==",     "Zh",      "Zm9=",     "Zm9",      "AB==",   /* non-zero trailing bits */
-      "A",        "Zm9vY",   "Zm9vY===",                         /* length 1 mod 4 */
+      "Zm9v!A==", "Zm 9v",    "Zm9v\n",   "Zm9\x80",         /* characters */
+      "Zg==Zg==", "Z=g=",     "=Zg=",     "Zm9v=",   "Zg=",  /* misplaced or short '=' */
+      "Zg===",    "Zm9v====", "Zm8=A",    "====",            /* too much '=' */
+      "ab+_",     "+/-_",     "Zm9v-/",                      /* mixed alphabets */
+      "Zh==",     "Zh",       "Zm9=",     "Zm9",     "AB==", /* non-zero trailing bits */
+      "A",        "Zm9vY",    "Zm9vY===",                    /* length 1 mod 4 */
   };
   for (size_t i = 0; i < sizeof(kBad) / sizeof(kBad[0]); i++) expect_rejects(kBad[i]);
   /* Embedded NUL is a character like any other. */
@@ -172,9 +178,12 @@ static void test_digests(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_rfc4648_vectors), cmocka_unit_test(test_both_alphabets),
-      cmocka_unit_test(test_rejects),         cmocka_unit_test(test_output_capacity),
-      cmocka_unit_test(test_mime_skips_whitespace), cmocka_unit_test(test_round_trip),
+      cmocka_unit_test(test_rfc4648_vectors),
+      cmocka_unit_test(test_both_alphabets),
+      cmocka_unit_test(test_rejects),
+      cmocka_unit_test(test_output_capacity),
+      cmocka_unit_test(test_mime_skips_whitespace),
+      cmocka_unit_test(test_round_trip),
       cmocka_unit_test(test_digests),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

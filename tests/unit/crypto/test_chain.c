@@ -1,12 +1,11 @@
 /* tests/unit/crypto/test_chain.c - trust anchors and path validation: the
  * real Intel chains and CRLs at their instants, and a small PKI generated at
  * test time for revocation and forgery cases the vectors do not contain. */
+#include <openssl/err.h>
+#include <openssl/x509_vfy.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <openssl/err.h>
-#include <openssl/x509_vfy.h>
 
 #include "crypto_test_util.h"
 
@@ -76,8 +75,8 @@ static void phala_load(phala *p) {
   free(s);
   size_t len = 0;
   uint8_t *q = ct_read(CT_PHALA "/quote.dat", &len);
-  assert_int_equal(vouch_cert_chain_from_pem((const char *)q, len, p->quote, 4, &p->num_quote,
-                                             NULL), VOUCH_OK);
+  assert_int_equal(
+      vouch_cert_chain_from_pem((const char *)q, len, p->quote, 4, &p->num_quote, NULL), VOUCH_OK);
   assert_int_equal(p->num_quote, 3);
   free(q);
 }
@@ -144,12 +143,13 @@ static void test_intel_time_window(void **state) {
   int64_t y2034 = vouch_time_from_civil(2034, 1, 1, 0, 0, 0);
   o = verify(p.intel, p.quote, 3, NULL, 0, y2034, false, false);
   expect_fail(&o, VOUCH_E_EXPIRED, X509_V_ERR_CERT_HAS_EXPIRED);
-  assert_string_equal(o.err.msg, "certificate 'Intel SGX PCK Processor CA' expired at "
-                                 "2033-05-21T10:50:10Z (instant 2034-01-01T00:00:00Z)");
+  assert_string_equal(o.err.msg,
+                      "certificate 'Intel SGX PCK Processor CA' expired at "
+                      "2033-05-21T10:50:10Z (instant 2034-01-01T00:00:00Z)");
   assert_int_equal(o.res.failed_depth, 1);
   /* Before the root existed. */
-  o = verify(p.intel, p.tcb, p.num_tcb, NULL, 0, vouch_time_from_civil(2018, 1, 1, 0, 0, 0),
-             false, false);
+  o = verify(p.intel, p.tcb, p.num_tcb, NULL, 0, vouch_time_from_civil(2018, 1, 1, 0, 0, 0), false,
+             false);
   expect_fail(&o, VOUCH_E_NOT_YET_VALID, X509_V_ERR_CERT_NOT_YET_VALID);
   phala_free(&p);
 }
@@ -161,8 +161,8 @@ static void test_intel_crl_coverage(void **state) {
   phala_load(&p);
   /* The PCK CRL is the Processor CA's: it covers the PCK leaf, not the CA
    * itself, so with CRLs required the CA has none. */
-  outcome o = verify(p.intel, p.pck_issuer, p.num_pck_issuer, &p.pck_crl, 1, CT_PHALA_T, false,
-                     true);
+  outcome o =
+      verify(p.intel, p.pck_issuer, p.num_pck_issuer, &p.pck_crl, 1, CT_PHALA_T, false, true);
   expect_fail(&o, VOUCH_E_CRL, X509_V_ERR_UNABLE_TO_GET_CRL);
   /* Not required: uncovered certificates are simply not checked. */
   o = verify(p.intel, p.pck_issuer, p.num_pck_issuer, &p.pck_crl, 1, CT_PHALA_T, false, false);
@@ -226,7 +226,7 @@ static void test_synthetic_root_is_not_intel(void **state) {
 
 typedef struct {
   EVP_PKEY *root_key, *inter_key, *leaf_key;
-  X509 *root_x, *inter_x; /* kept for issuing more certificates and CRLs */
+  X509 *root_x, *inter_x;      /* kept for issuing more certificates and CRLs */
   struct vouch_cert *chain[3]; /* leaf, intermediate, root */
   struct vouch_anchors *anchors;
 } pki;
@@ -277,8 +277,8 @@ static void test_generated_pki_valid(void **state) {
   assert_int_equal(o.res.earliest_expiry, AT + 7 * DAY);
   /* Only the leaf and intermediate in |untrusted|, root only as anchor. */
   vouch_chain_opts opts = {.at = AT};
-  assert_int_equal(vouch_chain_verify(p.anchors, p.chain[0], p.chain, 2, NULL, 0, &opts, NULL,
-                                      NULL), VOUCH_OK);
+  assert_int_equal(
+      vouch_chain_verify(p.anchors, p.chain[0], p.chain, 2, NULL, 0, &opts, NULL, NULL), VOUCH_OK);
   vouch_crl_free(crls[0]);
   vouch_crl_free(crls[1]);
   pki_free(&p);
@@ -354,8 +354,8 @@ static void test_forged_signature(void **state) {
   /* Right issuer name and key id, wrong signing key. */
   EVP_PKEY *mallory = ct_ec_key();
   ct_cert_spec spec = {"Forged Leaf", 9, T0, T0 + 365 * DAY, false};
-  struct vouch_cert *forged[] = {
-      ct_wrap_cert(ct_make_cert(&spec, p.leaf_key, p.inter_x, mallory)), p.chain[1]};
+  struct vouch_cert *forged[] = {ct_wrap_cert(ct_make_cert(&spec, p.leaf_key, p.inter_x, mallory)),
+                                 p.chain[1]};
   outcome o = verify(p.anchors, forged, 2, NULL, 0, AT, false, false);
   expect_fail(&o, VOUCH_E_SIGNATURE, X509_V_ERR_CERT_SIGNATURE_FAILURE);
   vouch_cert_free(forged[0]);
@@ -436,22 +436,26 @@ static void test_anchor_set_rules(void **state) {
   pki_free(&p);
 }
 
-/* What OpenSSL 3.0 does with the anchor itself under CRL_CHECK_ALL: the
- * root's own CRL is in scope for the root (same issuer name), so a root CRL
- * is enough to cover both the root and its children. */
+/* The anchor itself under CRL_CHECK_ALL.  OpenSSL 3.0 checks every
+ * certificate of the path, the anchor included, and the root's own CRL is
+ * in scope for the root (same issuer name). */
 static void test_root_under_crl_check_all(void **state) {
   (void)state;
   pki p;
   pki_make(&p, T0 + 365 * DAY);
   struct vouch_crl *root_crl = crl(p.root_x, p.root_key, 0);
-  /* Chain intermediate -> root: the root CRL alone satisfies require_crls. */
+  /* Intermediate -> root: the root CRL alone satisfies require_crls. */
   outcome o = verify(p.anchors, &p.chain[1], 2, &root_crl, 1, AT, false, true);
   expect_ok(&o);
+  /* The anchor alone needs no CRL even when CRLs are required. */
+  o = verify(p.anchors, &p.chain[2], 1, NULL, 0, AT, false, true);
+  expect_ok(&o);
   vouch_crl_free(root_crl);
-  /* A root CRL listing the root's own serial. */
+  /* A root CRL listing the root's own serial revokes the root. */
   root_crl = crl(p.root_x, p.root_key, 1);
   o = verify(p.anchors, &p.chain[1], 2, &root_crl, 1, AT, false, true);
-  print_message("root listing itself: %s (%s)\n", vouch_status_name(o.status), o.err.msg);
+  expect_fail(&o, VOUCH_E_REVOKED, X509_V_ERR_CERT_REVOKED);
+  assert_int_equal(o.res.failed_depth, 1);
   vouch_crl_free(root_crl);
   pki_free(&p);
 }

@@ -1,13 +1,12 @@
 /* tests/unit/crypto/test_sig.c - key import and signature verification:
  * keys generated at test time plus the SGX quote's attestation key. */
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/rsa.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "crypto_test_util.h"
 
@@ -15,8 +14,8 @@ static const uint8_t kMsg[] = "attestation evidence, signed";
 #define MSG_LEN (sizeof(kMsg) - 1)
 
 /* sign signs |msg| with |k|; pad/salt only matter for RSA (0: default). */
-static size_t sign(EVP_PKEY *k, const char *md, int pad, int salt, const uint8_t *msg,
-                   size_t len, uint8_t *sig, size_t cap) {
+static size_t sign(EVP_PKEY *k, const char *md, int pad, int salt, const uint8_t *msg, size_t len,
+                   uint8_t *sig, size_t cap) {
   EVP_MD_CTX *m = EVP_MD_CTX_new();
   EVP_PKEY_CTX *p = NULL;
   assert_int_equal(EVP_DigestSignInit_ex(m, &p, md, NULL, NULL, k, NULL), 1);
@@ -41,8 +40,8 @@ static void der_to_rs(const uint8_t *der, size_t der_len, size_t half, uint8_t *
 static struct vouch_pubkey *p256_import(EVP_PKEY *k) {
   uint8_t point[65];
   size_t n = 0;
-  assert_int_equal(EVP_PKEY_get_octet_string_param(k, OSSL_PKEY_PARAM_PUB_KEY, point,
-                                                   sizeof(point), &n), 1);
+  assert_int_equal(
+      EVP_PKEY_get_octet_string_param(k, OSSL_PKEY_PARAM_PUB_KEY, point, sizeof(point), &n), 1);
   assert_int_equal(n, 65);
   assert_int_equal(point[0], 4);
   struct vouch_pubkey *pub = NULL;
@@ -67,8 +66,7 @@ static void test_ecdsa_p256_raw(void **state) {
   uint8_t der[80], rs[64];
   size_t der_len = sign(k, "SHA256", 0, 0, kMsg, MSG_LEN, der, sizeof(der));
   der_to_rs(der, der_len, 32, rs);
-  assert_int_equal(vouch_ecdsa_verify_rs(pub, VOUCH_HASH_SHA256, kMsg, MSG_LEN, rs, 64),
-                   VOUCH_OK);
+  assert_int_equal(vouch_ecdsa_verify_rs(pub, VOUCH_HASH_SHA256, kMsg, MSG_LEN, rs, 64), VOUCH_OK);
   uint8_t digest[32];
   vouch_sha256(kMsg, MSG_LEN, digest);
   assert_int_equal(vouch_ecdsa_verify_rs_digest(pub, digest, 32, rs, 64), VOUCH_OK);
@@ -147,8 +145,7 @@ static void test_ecdsa_p384(void **state) {
   struct vouch_pubkey *pub = spki_import(k);
   uint8_t der[120], rs[96];
   der_to_rs(der, sign(k, "SHA384", 0, 0, kMsg, MSG_LEN, der, sizeof(der)), 48, rs);
-  assert_int_equal(vouch_ecdsa_verify_rs(pub, VOUCH_HASH_SHA384, kMsg, MSG_LEN, rs, 96),
-                   VOUCH_OK);
+  assert_int_equal(vouch_ecdsa_verify_rs(pub, VOUCH_HASH_SHA384, kMsg, MSG_LEN, rs, 96), VOUCH_OK);
   assert_int_equal(vouch_ecdsa_verify_rs(pub, VOUCH_HASH_SHA384, kMsg, MSG_LEN, rs, 64),
                    VOUCH_E_MALFORMED);
   rs[95] ^= 1;
@@ -178,13 +175,16 @@ static void test_ecdsa_der_sig(void **state) {
   struct vouch_pubkey *pub = spki_import(k);
   uint8_t der[81];
   size_t n = sign(k, "SHA256", 0, 0, kMsg, MSG_LEN, der, sizeof(der) - 1);
-  assert_int_equal(vouch_verify_sig(pub, VOUCH_SIG_ECDSA, VOUCH_HASH_SHA256, 0, kMsg, MSG_LEN,
-                                    der, n), VOUCH_OK);
+  assert_int_equal(
+      vouch_verify_sig(pub, VOUCH_SIG_ECDSA, VOUCH_HASH_SHA256, 0, kMsg, MSG_LEN, der, n),
+      VOUCH_OK);
   der[n] = 0; /* trailing garbage after the DER */
-  assert_int_equal(vouch_verify_sig(pub, VOUCH_SIG_ECDSA, VOUCH_HASH_SHA256, 0, kMsg, MSG_LEN,
-                                    der, n + 1), VOUCH_E_SIGNATURE);
-  assert_int_equal(vouch_verify_sig(pub, VOUCH_SIG_RSA_PKCS1, VOUCH_HASH_SHA256, 0, kMsg,
-                                    MSG_LEN, der, n), VOUCH_E_SIGNATURE);
+  assert_int_equal(
+      vouch_verify_sig(pub, VOUCH_SIG_ECDSA, VOUCH_HASH_SHA256, 0, kMsg, MSG_LEN, der, n + 1),
+      VOUCH_E_SIGNATURE);
+  assert_int_equal(
+      vouch_verify_sig(pub, VOUCH_SIG_RSA_PKCS1, VOUCH_HASH_SHA256, 0, kMsg, MSG_LEN, der, n),
+      VOUCH_E_SIGNATURE);
   assert_int_equal(ERR_peek_error(), 0);
   vouch_pubkey_free(pub);
   EVP_PKEY_free(k);
@@ -197,31 +197,41 @@ static void test_rsa_pkcs1_and_pss(void **state) {
   struct vouch_pubkey *pub = spki_import(k);
   uint8_t sig[256];
   size_t n = sign(k, "SHA256", RSA_PKCS1_PADDING, 0, kMsg, MSG_LEN, sig, sizeof(sig));
-  assert_int_equal(vouch_verify_sig(pub, VOUCH_SIG_RSA_PKCS1, VOUCH_HASH_SHA256, 0, kMsg,
-                                    MSG_LEN, sig, n), VOUCH_OK);
-  assert_int_equal(vouch_verify_sig(pub, VOUCH_SIG_RSA_PSS, VOUCH_HASH_SHA256, -1, kMsg,
-                                    MSG_LEN, sig, n), VOUCH_E_SIGNATURE);
-  assert_int_equal(vouch_verify_sig(pub, VOUCH_SIG_RSA_PKCS1, VOUCH_HASH_SHA384, 0, kMsg,
-                                    MSG_LEN, sig, n), VOUCH_E_SIGNATURE);
+  assert_int_equal(
+      vouch_verify_sig(pub, VOUCH_SIG_RSA_PKCS1, VOUCH_HASH_SHA256, 0, kMsg, MSG_LEN, sig, n),
+      VOUCH_OK);
+  assert_int_equal(
+      vouch_verify_sig(pub, VOUCH_SIG_RSA_PSS, VOUCH_HASH_SHA256, -1, kMsg, MSG_LEN, sig, n),
+      VOUCH_E_SIGNATURE);
+  assert_int_equal(
+      vouch_verify_sig(pub, VOUCH_SIG_RSA_PKCS1, VOUCH_HASH_SHA384, 0, kMsg, MSG_LEN, sig, n),
+      VOUCH_E_SIGNATURE);
   sig[100] ^= 0x80;
-  assert_int_equal(vouch_verify_sig(pub, VOUCH_SIG_RSA_PKCS1, VOUCH_HASH_SHA256, 0, kMsg,
-                                    MSG_LEN, sig, n), VOUCH_E_SIGNATURE);
+  assert_int_equal(
+      vouch_verify_sig(pub, VOUCH_SIG_RSA_PKCS1, VOUCH_HASH_SHA256, 0, kMsg, MSG_LEN, sig, n),
+      VOUCH_E_SIGNATURE);
 
   n = sign(k, "SHA256", RSA_PKCS1_PSS_PADDING, RSA_PSS_SALTLEN_DIGEST, kMsg, MSG_LEN, sig,
            sizeof(sig));
-  assert_int_equal(vouch_verify_sig(pub, VOUCH_SIG_RSA_PSS, VOUCH_HASH_SHA256, -1, kMsg,
-                                    MSG_LEN, sig, n), VOUCH_OK);
-  assert_int_equal(vouch_verify_sig(pub, VOUCH_SIG_RSA_PSS, VOUCH_HASH_SHA256, 32, kMsg,
-                                    MSG_LEN, sig, n), VOUCH_OK);
-  assert_int_equal(vouch_verify_sig(pub, VOUCH_SIG_RSA_PSS, VOUCH_HASH_SHA256, 20, kMsg,
-                                    MSG_LEN, sig, n), VOUCH_E_SIGNATURE);
-  assert_int_equal(vouch_verify_sig(pub, VOUCH_SIG_RSA_PKCS1, VOUCH_HASH_SHA256, 0, kMsg,
-                                    MSG_LEN, sig, n), VOUCH_E_SIGNATURE);
-  assert_int_equal(vouch_verify_sig(pub, VOUCH_SIG_RSA_PSS, VOUCH_HASH_SHA256, -1, kMsg,
-                                    MSG_LEN - 1, sig, n), VOUCH_E_SIGNATURE);
+  assert_int_equal(
+      vouch_verify_sig(pub, VOUCH_SIG_RSA_PSS, VOUCH_HASH_SHA256, -1, kMsg, MSG_LEN, sig, n),
+      VOUCH_OK);
+  assert_int_equal(
+      vouch_verify_sig(pub, VOUCH_SIG_RSA_PSS, VOUCH_HASH_SHA256, 32, kMsg, MSG_LEN, sig, n),
+      VOUCH_OK);
+  assert_int_equal(
+      vouch_verify_sig(pub, VOUCH_SIG_RSA_PSS, VOUCH_HASH_SHA256, 20, kMsg, MSG_LEN, sig, n),
+      VOUCH_E_SIGNATURE);
+  assert_int_equal(
+      vouch_verify_sig(pub, VOUCH_SIG_RSA_PKCS1, VOUCH_HASH_SHA256, 0, kMsg, MSG_LEN, sig, n),
+      VOUCH_E_SIGNATURE);
+  assert_int_equal(
+      vouch_verify_sig(pub, VOUCH_SIG_RSA_PSS, VOUCH_HASH_SHA256, -1, kMsg, MSG_LEN - 1, sig, n),
+      VOUCH_E_SIGNATURE);
   /* An RSA key cannot verify an ECDSA signature, whatever the bytes. */
-  assert_int_equal(vouch_verify_sig(pub, VOUCH_SIG_ECDSA, VOUCH_HASH_SHA256, 0, kMsg, MSG_LEN,
-                                    sig, n), VOUCH_E_SIGNATURE);
+  assert_int_equal(
+      vouch_verify_sig(pub, VOUCH_SIG_ECDSA, VOUCH_HASH_SHA256, 0, kMsg, MSG_LEN, sig, n),
+      VOUCH_E_SIGNATURE);
   uint8_t rs[64] = {1};
   assert_int_equal(vouch_ecdsa_verify_rs(pub, VOUCH_HASH_SHA256, kMsg, MSG_LEN, rs, 64),
                    VOUCH_E_SIGNATURE);
@@ -238,15 +248,19 @@ static void test_ed25519(void **state) {
   uint8_t sig[64];
   size_t n = sign(k, NULL, 0, 0, kMsg, MSG_LEN, sig, sizeof(sig));
   assert_int_equal(n, 64);
-  assert_int_equal(vouch_verify_sig(pub, VOUCH_SIG_EDDSA, VOUCH_HASH_SHA256, 0, kMsg, MSG_LEN,
-                                    sig, n), VOUCH_OK);
-  assert_int_equal(vouch_verify_sig(pub, VOUCH_SIG_EDDSA, VOUCH_HASH_SHA256, 0, kMsg,
-                                    MSG_LEN - 1, sig, n), VOUCH_E_SIGNATURE);
-  assert_int_equal(vouch_verify_sig(pub, VOUCH_SIG_ECDSA, VOUCH_HASH_SHA256, 0, kMsg, MSG_LEN,
-                                    sig, n), VOUCH_E_SIGNATURE);
+  assert_int_equal(
+      vouch_verify_sig(pub, VOUCH_SIG_EDDSA, VOUCH_HASH_SHA256, 0, kMsg, MSG_LEN, sig, n),
+      VOUCH_OK);
+  assert_int_equal(
+      vouch_verify_sig(pub, VOUCH_SIG_EDDSA, VOUCH_HASH_SHA256, 0, kMsg, MSG_LEN - 1, sig, n),
+      VOUCH_E_SIGNATURE);
+  assert_int_equal(
+      vouch_verify_sig(pub, VOUCH_SIG_ECDSA, VOUCH_HASH_SHA256, 0, kMsg, MSG_LEN, sig, n),
+      VOUCH_E_SIGNATURE);
   sig[10] ^= 2;
-  assert_int_equal(vouch_verify_sig(pub, VOUCH_SIG_EDDSA, VOUCH_HASH_SHA256, 0, kMsg, MSG_LEN,
-                                    sig, n), VOUCH_E_SIGNATURE);
+  assert_int_equal(
+      vouch_verify_sig(pub, VOUCH_SIG_EDDSA, VOUCH_HASH_SHA256, 0, kMsg, MSG_LEN, sig, n),
+      VOUCH_E_SIGNATURE);
   assert_int_equal(ERR_peek_error(), 0);
   vouch_pubkey_free(pub);
   EVP_PKEY_free(k);
@@ -309,10 +323,14 @@ static void test_quote_attestation_key(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_ecdsa_p256_raw),       cmocka_unit_test(test_ecdsa_wrong_key_and_zero),
-      cmocka_unit_test(test_ecdsa_p384),           cmocka_unit_test(test_off_curve_rejected),
-      cmocka_unit_test(test_ecdsa_der_sig),        cmocka_unit_test(test_rsa_pkcs1_and_pss),
-      cmocka_unit_test(test_ed25519),              cmocka_unit_test(test_spki_and_pem_round_trip),
+      cmocka_unit_test(test_ecdsa_p256_raw),
+      cmocka_unit_test(test_ecdsa_wrong_key_and_zero),
+      cmocka_unit_test(test_ecdsa_p384),
+      cmocka_unit_test(test_off_curve_rejected),
+      cmocka_unit_test(test_ecdsa_der_sig),
+      cmocka_unit_test(test_rsa_pkcs1_and_pss),
+      cmocka_unit_test(test_ed25519),
+      cmocka_unit_test(test_spki_and_pem_round_trip),
       cmocka_unit_test(test_quote_attestation_key),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,17 +1,16 @@
 /* tests/unit/crypto/test_x509.c - PEM chains, certificate accessors, CRL
  * parsing in its three encodings. */
+#include <openssl/core_names.h>
+#include <openssl/err.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/core_names.h>
-#include <openssl/err.h>
-
 #include "crypto_test_util.h"
 
 #define INTEL_ROOT_SHA256 "44a0196b2b99f889b8e149e95b807a350e7424964399e885a7cbb8ccfab674d3"
-#define INTEL_ROOT_XY                                                      \
-  "0ba9c4c0c0c86193a3fe23d6b02cda10a8bbd4e88e48b4458561a36e705525f5"      \
+#define INTEL_ROOT_XY                                                \
+  "0ba9c4c0c0c86193a3fe23d6b02cda10a8bbd4e88e48b4458561a36e705525f5" \
   "67918e2edc88e40d860bd0cc4ee26aacc988e505a953558c453f6b0904ae7394"
 #define SGX_EXT_OID "1.2.840.113741.1.13.1"
 
@@ -75,7 +74,8 @@ static void test_cert_pubkey_matches_spec(void **state) {
   uint8_t point[65];
   size_t n = 0;
   assert_int_equal(EVP_PKEY_get_octet_string_param(vouch_pubkey_evp(k), OSSL_PKEY_PARAM_PUB_KEY,
-                                                   point, sizeof(point), &n), 1);
+                                                   point, sizeof(point), &n),
+                   1);
   char hex[129];
   vouch_hex_encode(point + 1, 64, hex);
   assert_string_equal(hex, INTEL_ROOT_XY);
@@ -244,8 +244,7 @@ static void test_crl_encodings(void **state) {
   vouch_buf_puts(&pem, "\n -----BEGIN X509 CRL-----\n");
   vouch_base64_encode(&pem, der, der_len);
   vouch_buf_puts(&pem, "\n-----END X509 CRL-----\n\n");
-  assert_int_equal(vouch_crl_parse((const uint8_t *)pem.data, pem.len, &from_pem, &err),
-                   VOUCH_OK);
+  assert_int_equal(vouch_crl_parse((const uint8_t *)pem.data, pem.len, &from_pem, &err), VOUCH_OK);
   size_t n1 = 0, n2 = 0;
   assert_memory_equal(vouch_crl_der(from_der, &n1), der, der_len);
   assert_memory_equal(vouch_crl_der(from_pem, &n2), der, der_len);

@@ -1,0 +1,1 @@
+vouch_fuzz_target(collateral LIBS vouch_dcap)

@@ -1,0 +1,1 @@
+vouch_fuzz_target(envelope LIBS vouch_engine)

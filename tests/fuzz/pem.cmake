@@ -1,0 +1,1 @@
+vouch_fuzz_target(pem LIBS vouch_crypto)

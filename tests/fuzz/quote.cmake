@@ -1,0 +1,1 @@
+vouch_fuzz_target(quote LIBS vouch_dcap)
