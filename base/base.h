@@ -229,7 +229,7 @@ void vouch_buf_append(vouch_buf *b, const void *data, size_t len);
 void vouch_buf_puts(vouch_buf *b, const char *s);
 void vouch_buf_putc(vouch_buf *b, char ch);
 void vouch_buf_printf(vouch_buf *b, const char *fmt, ...) VOUCH_PRINTF(2, 3);
-void vouch_buf_vprintf(vouch_buf *b, const char *fmt, va_list ap);
+void vouch_buf_vprintf(vouch_buf *b, const char *fmt, va_list ap) VOUCH_PRINTF(2, 0);
 /* vouch_buf_hex appends lower-case hex of |data|. */
 void vouch_buf_hex(vouch_buf *b, const uint8_t *data, size_t len);
 /* vouch_buf_json_string appends |s| as a quoted, escaped JSON string. */

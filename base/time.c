@@ -73,7 +73,7 @@ vouch_status vouch_time_parse(const char *s, size_t len, int64_t *out) {
   if (all_digits) return parse_unix(s, len, out);
 
   size_t i = 0;
-  int y, mo, d, h, mi, se;
+  int y = 0, mo = 0, d = 0, h = 0, mi = 0, se = 0;
   VOUCH_ENSURE(digits(s, len, &i, 4, &y) && expect_char(s, len, &i, '-', '-') &&
                    digits(s, len, &i, 2, &mo) && expect_char(s, len, &i, '-', '-') &&
                    digits(s, len, &i, 2, &d) && expect_char(s, len, &i, 'T', 't') &&
@@ -98,7 +98,7 @@ vouch_status vouch_time_parse(const char *s, size_t len, int64_t *out) {
     VOUCH_ENSURE(s[i] == '+' || s[i] == '-', VOUCH_E_TIME);
     int sign = s[i] == '-' ? -1 : 1;
     i++;
-    int oh, om;
+    int oh = 0, om = 0;
     VOUCH_ENSURE(digits(s, len, &i, 2, &oh) && expect_char(s, len, &i, ':', ':') &&
                      digits(s, len, &i, 2, &om) && oh <= 23 && om <= 59,
                  VOUCH_E_TIME);

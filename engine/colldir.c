@@ -72,8 +72,8 @@ static vouch_status index_json(struct vouch_colldir *d, item_kind kind, const ch
   VOUCH_GUARD(vouch_read_file(path, VOUCH_LIMIT_COLLATERAL, &data, &len, err));
   bool tcb = kind == K_TCB_SGX || kind == K_TCB_TDX;
   item it = {.kind = kind};
-  const char *obj;
-  size_t obj_len;
+  const char *obj = NULL;
+  size_t obj_len = 0;
   vouch_err e = {0};
   vouch_status s = vouch_dcap_split_signed_body((const char *)data, len,
                                                 tcb ? "tcbInfo" : "enclaveIdentity", &obj,
@@ -511,8 +511,8 @@ vouch_status vouch_colldir_import(const char *dir, const uint8_t *data, size_t l
     bool bundle = root && json_object_get(root, "tcb_info");
     json_decref(root);
     if (tcb || qe) {
-      const char *obj;
-      size_t obj_len;
+      const char *obj = NULL;
+      size_t obj_len = 0;
       uint8_t sig[64];
       VOUCH_GUARD(vouch_dcap_split_signed_body((const char *)data, len,
                                                tcb ? "tcbInfo" : "enclaveIdentity", &obj,

@@ -117,8 +117,8 @@ static vouch_status parse_runtime_data(const vouch_json_member *m, const char **
     if (vouch_json_key_is(&f, "data")) {
       VOUCH_GUARD(plain_string(&f, "runtime_data.data", data, data_len, err));
     } else if (vouch_json_key_is(&f, "data_type") || vouch_json_key_is(&f, "dataType")) {
-      const char *t;
-      size_t tn;
+      const char *t = NULL;
+      size_t tn = 0;
       VOUCH_GUARD(plain_string(&f, "runtime_data.data_type", &t, &tn, err));
       if (tn == 4 && memcmp(t, "json", 4) == 0) {
         *is_json = true;
@@ -177,8 +177,8 @@ vouch_status vouch_envelope_parse(const char *line, size_t len, vouch_envelope *
       }
       env->has_id = true;
     } else if (vouch_json_key_is(&m, "type")) {
-      const char *s;
-      size_t n;
+      const char *s = NULL;
+      size_t n = 0;
       VOUCH_GUARD(once(&seen, SEEN_TYPE, "type", err));
       VOUCH_GUARD(plain_string(&m, "type", &s, &n, err));
       VOUCH_GUARD(parse_type(s, n, &env->type, err));
@@ -190,7 +190,7 @@ vouch_status vouch_envelope_parse(const char *line, size_t len, vouch_envelope *
       VOUCH_GUARD(parse_runtime_data(&m, &rt, &rt_len, &env->runtime_data_is_json, err));
       env->has_runtime_data = true;
     } else if (vouch_json_key_is(&m, "nonce")) {
-      size_t n;
+      size_t n = 0;
       VOUCH_GUARD(once(&seen, SEEN_NONCE, "nonce", err));
       if (m.type != VOUCH_JSON_T_STRING ||
           vouch_json_unescape(m.value, m.value_len, env->nonce, sizeof(env->nonce), &n) !=

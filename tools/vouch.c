@@ -102,7 +102,7 @@ static void usage_error(const char *cmd, const char *msg) {
 static vouch_status read_evidence_file(const char *path, uint8_t **out, size_t *out_len,
                                        vouch_err *err) {
   uint8_t *data;
-  size_t len;
+  size_t len = 0;
   VOUCH_GUARD(vouch_read_file(path, VOUCH_LIMIT_EVIDENCE * 2, &data, &len, err));
   size_t n = len;
   while (n > 0 && (data[n - 1] == '\n' || data[n - 1] == '\r' || data[n - 1] == ' ')) n--;
@@ -148,7 +148,7 @@ static vouch_status load_collateral(verify_setup *s, const char *path, vouch_err
     return VOUCH_OK;
   }
   uint8_t *data;
-  size_t len;
+  size_t len = 0;
   VOUCH_GUARD(vouch_read_file(path, VOUCH_LIMIT_COLLATERAL, &data, &len, err));
   vouch_status st = vouch_dcap_collateral_from_json((const char *)data, len, &s->bundle, err);
   free(data);
@@ -253,7 +253,7 @@ static int cmd_verify(int argc, char **argv) {
   }
   for (int i = 0; i < num_anchors; i++) {
     uint8_t *pem;
-    size_t len;
+    size_t len = 0;
     vouch_status s = vouch_read_file(anchors[i], 1 << 20, &pem, &len, &err);
     if (s == VOUCH_OK) {
       s = vouch_anchors_add_pem(setup.anchors, (const char *)pem, len, &err);
@@ -280,7 +280,7 @@ static int cmd_verify(int argc, char **argv) {
 
   if (evidence != NULL) {
     uint8_t *quote;
-    size_t len;
+    size_t len = 0;
     if (read_evidence_file(evidence, &quote, &len, &err) != VOUCH_OK) {
       fprintf(stderr, "vouch verify: --evidence %s: %s\n", evidence, err.msg);
       if (out != stdout) fclose(out);
@@ -453,9 +453,11 @@ static int cmd_envelope(int argc, char **argv) {
   vouch_json_key(&j, "type");
   vouch_json_string(&j, type);
   vouch_json_key(&j, "evidence");
-  vouch_buf_putc(&b, '"');
-  vouch_base64url_encode(&b, quote, quote_len);
-  vouch_buf_putc(&b, '"');
+  vouch_buf b64;
+  vouch_buf_init(&b64, 0);
+  vouch_base64url_encode(&b64, quote, quote_len);
+  vouch_json_string_len(&j, vouch_buf_cstr(&b64), b64.len);
+  vouch_buf_free(&b64);
   if (at) {
     char t[VOUCH_TIME_STR_LEN];
     vouch_time_format(at_v, t);
@@ -486,7 +488,8 @@ static int cmd_envelope(int argc, char **argv) {
   }
   vouch_json_end_object(&j);
   if (vouch_buf_status(&b) != VOUCH_OK) {
-    fprintf(stderr, "vouch envelope: output too large\n");
+    fprintf(stderr, "vouch envelope: cannot build the envelope: %s\n",
+            vouch_status_message(vouch_buf_status(&b)));
     goto done;
   }
   printf("%s\n", b.data);

@@ -8,8 +8,7 @@
 
 #include "verifiers/dcap/dcap.h"
 
-static void check_level(const vouch_tcb_level *lv, size_t num_adv,
-                        const vouch_advisory_id *adv) {
+static void check_level(const vouch_tcb_level *lv, size_t num_adv, const vouch_advisory_id *adv) {
   if (lv->adv_first > num_adv || lv->adv_count > num_adv - lv->adv_first) abort();
   if ((unsigned)lv->status >= VOUCH_TCB_STATUS_COUNT) abort();
   for (size_t k = 0; k < lv->adv_count; k++) {

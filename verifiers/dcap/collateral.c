@@ -144,8 +144,8 @@ static vouch_status take_signed_json(json_t *root, const char *raw_json, size_t 
     VOUCH_GUARD(vouch_blob_set(text, body, body_len));
     return take_signature(root, sig_key, sig, err);
   }
-  const char *obj;
-  size_t obj_len;
+  const char *obj = NULL;
+  size_t obj_len = 0;
   uint8_t raw_sig[64];
   VOUCH_GUARD(vouch_dcap_split_signed_body(body, body_len, pcs_key, &obj, &obj_len, raw_sig, err));
   VOUCH_GUARD(vouch_blob_set(text, obj, obj_len));

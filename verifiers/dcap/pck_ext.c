@@ -102,10 +102,11 @@ static vouch_status read_octets(vouch_cur *c, uint8_t *out, size_t n, const char
   size_t at = vouch_cur_offset(c);
   vouch_cur v;
   vouch_status s = vouch_der_expect(c, VOUCH_DER_OCTET_STRING, &v);
-  if (s != VOUCH_OK) return vouch_fail(err, s, PFX "%s: expected OCTET STRING at offset %zu", name, at);
+  if (s != VOUCH_OK)
+    return vouch_fail(err, s, PFX "%s: expected OCTET STRING at offset %zu", name, at);
   if (vouch_cur_remaining(&v) != n) {
-    return vouch_fail(err, VOUCH_E_MALFORMED, PFX "%s: %zu bytes, expected %zu, at offset %zu", name,
-                      vouch_cur_remaining(&v), n, at);
+    return vouch_fail(err, VOUCH_E_MALFORMED, PFX "%s: %zu bytes, expected %zu, at offset %zu",
+                      name, vouch_cur_remaining(&v), n, at);
   }
   VOUCH_GUARD(vouch_cur_copy(&v, out, n));
   return VOUCH_OK;
@@ -123,8 +124,8 @@ static vouch_status read_uint(vouch_cur *c, uint8_t tag, uint64_t max, const cha
   uint64_t x;
   s = vouch_der_uint(&v, &x);
   if (s != VOUCH_OK) {
-    return vouch_fail(err, VOUCH_E_MALFORMED,
-                      PFX "%s: negative or non-minimal %s at offset %zu", name, type, at);
+    return vouch_fail(err, VOUCH_E_MALFORMED, PFX "%s: negative or non-minimal %s at offset %zu",
+                      name, type, at);
   }
   if (x > max) {
     return vouch_fail(err, VOUCH_E_MALFORMED, PFX "%s out of range at offset %zu", name, at);
@@ -191,8 +192,8 @@ static vouch_status parse_tcb(vouch_cur *c, vouch_pck_ext *out, vouch_err *err) 
   for (unsigned n = 1; n <= ARC_TCB_MAX; n++) {
     if (seen & (UINT32_C(1) << n)) continue;
     if (n <= VOUCH_TCB_COMPONENTS) {
-      return vouch_fail(err, VOUCH_E_MALFORMED, PFX "missing TCB component %u SVN in TCB at offset %zu",
-                        n, at);
+      return vouch_fail(err, VOUCH_E_MALFORMED,
+                        PFX "missing TCB component %u SVN in TCB at offset %zu", n, at);
     }
     return vouch_fail(err, VOUCH_E_MALFORMED, PFX "missing %s in TCB at offset %zu",
                       n == ARC_TCB_PCESVN ? "PCESVN" : "CPUSVN", at);

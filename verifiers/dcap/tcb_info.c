@@ -32,10 +32,10 @@
 #define WHERE_MAX 160
 
 typedef enum {
-  LEVEL_V2,      /* tcb: {sgxtcbcomp01svn..16svn, pcesvn} */
-  LEVEL_V3_SGX,  /* tcb: {sgxtcbcomponents[16], pcesvn, tdxtcbcomponents[16]?} */
-  LEVEL_V3_TDX,  /* as V3_SGX with tdxtcbcomponents required */
-  LEVEL_ISVSVN,  /* tcb: {isvsvn} (identity and TDX module levels) */
+  LEVEL_V2,     /* tcb: {sgxtcbcomp01svn..16svn, pcesvn} */
+  LEVEL_V3_SGX, /* tcb: {sgxtcbcomponents[16], pcesvn, tdxtcbcomponents[16]?} */
+  LEVEL_V3_TDX, /* as V3_SGX with tdxtcbcomponents required */
+  LEVEL_ISVSVN, /* tcb: {isvsvn} (identity and TDX module levels) */
 } level_kind;
 
 typedef struct {
@@ -94,14 +94,15 @@ static vouch_status get_array(pctx *p, json_t *obj, const char *where, const cha
   VOUCH_GUARD(member(p, obj, where, key, out));
   if (!json_is_array(*out)) return bad(p, VOUCH_E_MALFORMED, where, key, "expected an array");
   size_t n = json_array_size(*out);
-  if (n < min_n) return bad(p, VOUCH_E_MALFORMED, where, key, "%zu elements, expected at least %zu", n, min_n);
+  if (n < min_n)
+    return bad(p, VOUCH_E_MALFORMED, where, key, "%zu elements, expected at least %zu", n, min_n);
   if (n > max_n) return bad(p, VOUCH_E_LIMIT, where, key, "%zu elements, limit %zu", n, max_n);
   return VOUCH_OK;
 }
 
-static vouch_status get_uint(pctx *p, json_t *obj, const char *where, const char *key,
-                             uint64_t max, uint64_t *out) {
-  json_t *v;
+static vouch_status get_uint(pctx *p, json_t *obj, const char *where, const char *key, uint64_t max,
+                             uint64_t *out) {
+  json_t *v = NULL;
   VOUCH_GUARD(member(p, obj, where, key, &v));
   if (!json_is_integer(v)) return bad(p, VOUCH_E_MALFORMED, where, key, "expected an integer");
   json_int_t x = json_integer_value(v);
@@ -115,7 +116,7 @@ static vouch_status get_uint(pctx *p, json_t *obj, const char *where, const char
 
 static vouch_status get_string(pctx *p, json_t *obj, const char *where, const char *key,
                                const char **out, size_t *out_len) {
-  json_t *v;
+  json_t *v = NULL;
   VOUCH_GUARD(member(p, obj, where, key, &v));
   if (!json_is_string(v)) return bad(p, VOUCH_E_MALFORMED, where, key, "expected a string");
   *out = json_string_value(v);
@@ -125,8 +126,8 @@ static vouch_status get_string(pctx *p, json_t *obj, const char *where, const ch
 
 static vouch_status get_hex(pctx *p, json_t *obj, const char *where, const char *key, uint8_t *out,
                             size_t n) {
-  const char *s;
-  size_t len;
+  const char *s = NULL;
+  size_t len = 0;
   VOUCH_GUARD(get_string(p, obj, where, key, &s, &len));
   if (len != 2 * n) {
     return bad(p, VOUCH_E_MALFORMED, where, key, "%zu hex digits, expected %zu", len, 2 * n);
@@ -139,8 +140,8 @@ static vouch_status get_hex(pctx *p, json_t *obj, const char *where, const char 
 
 static vouch_status get_date(pctx *p, json_t *obj, const char *where, const char *key,
                              int64_t *out) {
-  const char *s;
-  size_t len;
+  const char *s = NULL;
+  size_t len = 0;
   VOUCH_GUARD(get_string(p, obj, where, key, &s, &len));
   if (vouch_time_parse(s, len, out) != VOUCH_OK) {
     return bad(p, VOUCH_E_MALFORMED, where, key, "invalid date \"%.40s\"", s);
@@ -150,8 +151,8 @@ static vouch_status get_date(pctx *p, json_t *obj, const char *where, const char
 
 static vouch_status get_status(pctx *p, json_t *obj, const char *where, const char *key,
                                vouch_tcb_status *out) {
-  const char *s;
-  size_t len;
+  const char *s = NULL;
+  size_t len = 0;
   VOUCH_GUARD(get_string(p, obj, where, key, &s, &len));
   if (vouch_tcb_status_parse(s, len, out) != VOUCH_OK) {
     return bad(p, VOUCH_E_MALFORMED, where, key, "unknown status \"%.48s\"", s);
@@ -198,7 +199,7 @@ static vouch_status parse_advisories(pctx *p, json_t *lv, const char *where, vou
   json_t *arr;
   VOUCH_GUARD(get_array(p, lv, where, "advisoryIDs", 0, VOUCH_LIMIT_ADVISORIES, &arr));
   size_t i;
-  json_t *v;
+  json_t *v = NULL;
   json_array_foreach(arr, i, v) {
     const char *s = json_string_value(v);
     size_t len = json_is_string(v) ? json_string_length(v) : 0;
@@ -228,7 +229,7 @@ static vouch_status parse_components(pctx *p, json_t *tcb, const char *where, co
     path(w, sizeof(w), "%s.%s[%zu]", where, key, i);
     json_t *comp = json_array_get(arr, i);
     if (!json_is_object(comp)) return bad(p, VOUCH_E_MALFORMED, w, NULL, "expected an object");
-    uint64_t svn;
+    uint64_t svn = 0;
     VOUCH_GUARD(get_uint(p, comp, w, "svn", 255, &svn));
     out[i] = (uint8_t)svn;
   }
@@ -243,7 +244,7 @@ static vouch_status parse_level(pctx *p, json_t *lv, const char *where, level_ki
   char w[WHERE_MAX];
   path(w, sizeof(w), "%s.tcb", where);
 
-  uint64_t v;
+  uint64_t v = 0;
   switch (kind) {
     case LEVEL_V2:
       for (int i = 0; i < VOUCH_TCB_COMPONENTS; i++) {
@@ -322,7 +323,8 @@ static vouch_status parse_module_identities(pctx *p, json_t *root, vouch_tcb_inf
   }
 
   out->module_ids = calloc(n, sizeof(*out->module_ids));
-  if (out->module_ids == NULL) return vouch_fail(p->err, VOUCH_E_NOMEM, "%s: out of memory", p->doc);
+  if (out->module_ids == NULL)
+    return vouch_fail(p->err, VOUCH_E_NOMEM, "%s: out of memory", p->doc);
   out->num_module_ids = n;
   VOUCH_GUARD(alloc_levels(p, total, &out->module_levels));
   out->num_module_levels = total;
@@ -332,8 +334,8 @@ static vouch_status parse_module_identities(pctx *p, json_t *root, vouch_tcb_inf
     vouch_tdx_module_identity *m = &out->module_ids[i];
     char w[WHERE_MAX];
     path(w, sizeof(w), "tdxModuleIdentities[%zu]", i);
-    const char *id;
-    size_t id_len;
+    const char *id = NULL;
+    size_t id_len = 0;
     VOUCH_GUARD(get_string(p, mid, w, "id", &id, &id_len));
     if (!is_printable(id, id_len, sizeof(m->id) - 1)) {
       return bad(p, VOUCH_E_MALFORMED, w, "id", "expected 1..%zu printable characters",
@@ -357,7 +359,7 @@ static vouch_status parse_module_identities(pctx *p, json_t *root, vouch_tcb_inf
 
 static vouch_status parse_tcb_info(pctx *p, json_t *root, vouch_tcb_info *out) {
   if (!json_is_object(root)) return bad(p, VOUCH_E_MALFORMED, "", NULL, "expected an object");
-  uint64_t v;
+  uint64_t v = 0;
   VOUCH_GUARD(get_uint(p, root, "", "version", INT_MAX, &v));
   if (v != 2 && v != 3) {
     return bad(p, VOUCH_E_UNSUPPORTED, "", "version", "%llu not supported (expected 2 or 3)",
@@ -367,8 +369,8 @@ static vouch_status parse_tcb_info(pctx *p, json_t *root, vouch_tcb_info *out) {
 
   bool tdx = false;
   if (out->version == 3) {
-    const char *id;
-    size_t id_len;
+    const char *id = NULL;
+    size_t id_len = 0;
     VOUCH_GUARD(get_string(p, root, "", "id", &id, &id_len));
     if (id_len == 3 && memcmp(id, "TDX", 3) == 0) {
       tdx = true;
@@ -389,7 +391,7 @@ static vouch_status parse_tcb_info(pctx *p, json_t *root, vouch_tcb_info *out) {
   out->tcb_evaluation_data_number = (uint32_t)v;
 
   if (tdx) {
-    json_t *mod;
+    json_t *mod = NULL;
     VOUCH_GUARD(get_object(p, root, "", "tdxModule", &mod));
     VOUCH_GUARD(get_hex(p, mod, "tdxModule", "mrsigner", out->tdx_module_mrsigner,
                         sizeof(out->tdx_module_mrsigner)));
@@ -433,7 +435,8 @@ vouch_status vouch_tcb_info_parse(const char *json, size_t len, vouch_tcb_info *
   if (out == NULL) return vouch_fail(err, VOUCH_E_ARG, "tcb info: invalid argument");
   memset(out, 0, sizeof(*out));
   if (json == NULL && len > 0) return vouch_fail(err, VOUCH_E_ARG, "tcb info: invalid argument");
-  pctx p = {.doc = "tcb info", .err = err, .adv = &out->advisories, .num_adv = &out->num_advisories};
+  pctx p = {
+      .doc = "tcb info", .err = err, .adv = &out->advisories, .num_adv = &out->num_advisories};
   json_t *root;
   VOUCH_GUARD(load(&p, json, len, &root));
   vouch_status s = parse_tcb_info(&p, root, out);
@@ -455,7 +458,7 @@ void vouch_tcb_info_cleanup(vouch_tcb_info *ti) {
 
 static vouch_status parse_qe_identity(pctx *p, json_t *root, vouch_qe_identity *out) {
   if (!json_is_object(root)) return bad(p, VOUCH_E_MALFORMED, "", NULL, "expected an object");
-  uint64_t v;
+  uint64_t v = 0;
   VOUCH_GUARD(get_uint(p, root, "", "version", INT_MAX, &v));
   if (v != 2) {
     return bad(p, VOUCH_E_UNSUPPORTED, "", "version", "%llu not supported (expected 2)",
@@ -463,8 +466,8 @@ static vouch_status parse_qe_identity(pctx *p, json_t *root, vouch_qe_identity *
   }
   out->version = 2;
 
-  const char *id;
-  size_t id_len;
+  const char *id = NULL;
+  size_t id_len = 0;
   VOUCH_GUARD(get_string(p, root, "", "id", &id, &id_len));
   static const char *const kIds[] = {"QE", "TD_QE", "QVE"};
   bool known = false;
@@ -482,11 +485,11 @@ static vouch_status parse_qe_identity(pctx *p, json_t *root, vouch_qe_identity *
   VOUCH_GUARD(get_uint(p, root, "", "tcbEvaluationDataNumber", UINT32_MAX, &v));
   out->tcb_evaluation_data_number = (uint32_t)v;
   VOUCH_GUARD(get_hex(p, root, "", "miscselect", out->miscselect, sizeof(out->miscselect)));
-  VOUCH_GUARD(get_hex(p, root, "", "miscselectMask", out->miscselect_mask,
-                      sizeof(out->miscselect_mask)));
+  VOUCH_GUARD(
+      get_hex(p, root, "", "miscselectMask", out->miscselect_mask, sizeof(out->miscselect_mask)));
   VOUCH_GUARD(get_hex(p, root, "", "attributes", out->attributes, sizeof(out->attributes)));
-  VOUCH_GUARD(get_hex(p, root, "", "attributesMask", out->attributes_mask,
-                      sizeof(out->attributes_mask)));
+  VOUCH_GUARD(
+      get_hex(p, root, "", "attributesMask", out->attributes_mask, sizeof(out->attributes_mask)));
   VOUCH_GUARD(get_hex(p, root, "", "mrsigner", out->mrsigner, sizeof(out->mrsigner)));
   VOUCH_GUARD(get_uint(p, root, "", "isvprodid", 65535, &v));
   out->isvprodid = (uint16_t)v;

@@ -207,7 +207,7 @@ static vouch_status load_crls(ctx *c) {
   if (s != VOUCH_OK) return vouch_fail(&c->rep->err, s, "collateral: root_ca_crl: %s", e.msg);
   s = vouch_crl_parse(coll->pck_crl.data, coll->pck_crl.len, &c->pck_crl, &e);
   if (s != VOUCH_OK) return vouch_fail(&c->rep->err, s, "collateral: pck_crl: %s", e.msg);
-  size_t len;
+  size_t len = 0;
   const uint8_t *der = vouch_crl_der(c->root_crl, &len);
   record_item(c, VOUCH_DCAP_ITEM_ROOT_CA_CRL, der, len);
   der = vouch_crl_der(c->pck_crl, &len);

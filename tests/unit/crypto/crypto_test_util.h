@@ -4,12 +4,14 @@
 #ifndef VOUCH_TESTS_CRYPTO_TEST_UTIL_H
 #define VOUCH_TESTS_CRYPTO_TEST_UTIL_H
 
-/* clang-format off: cmocka.h needs these first */
-#include <cmocka.h>
+/* cmocka.h needs the standard headers before it. */
+/* clang-format off */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include <cmocka.h>
 /* clang-format on */
 #include <openssl/evp.h>
 #include <openssl/x509.h>

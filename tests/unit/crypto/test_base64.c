@@ -1,12 +1,14 @@
 /* tests/unit/crypto/test_base64.c - strict base64 and the digests. */
-/* clang-format off: cmocka.h needs these first */
-#include <cmocka.h>
+/* cmocka.h needs the standard headers before it. */
+/* clang-format off */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <cmocka.h>
 /* clang-format on */
 
 #include "crypto/crypto.h"

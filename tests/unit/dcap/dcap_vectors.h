@@ -5,13 +5,15 @@
 #ifndef VOUCH_TESTS_DCAP_VECTORS_H
 #define VOUCH_TESTS_DCAP_VECTORS_H
 
+#include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
-#include <setjmp.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* cmocka needs the headers above first. */
 #include <cmocka.h>
 
 static inline const char *dcap_vectors_dir(void) {
@@ -47,16 +49,16 @@ static inline uint8_t *dcap_read_file(const char *path, size_t *out_len) {
 }
 
 /* VECTOR_OR_SKIP(buf, len, rel): read vectors/<rel> or skip the test. */
-#define VECTOR_OR_SKIP(buf, len, rel)                                              \
-  do {                                                                             \
-    char vpath_[1024];                                                             \
-    const char *vdir_ = dcap_vectors_dir();                                        \
+#define VECTOR_OR_SKIP(buf, len, rel)                                                           \
+  do {                                                                                          \
+    char vpath_[1024];                                                                          \
+    const char *vdir_ = dcap_vectors_dir();                                                     \
     snprintf(vpath_, sizeof(vpath_), "%s/%s", vdir_ ? vdir_ : "$VOUCH_VECTORS (unset)", (rel)); \
-    (buf) = vdir_ ? dcap_read_file(vpath_, &(len)) : NULL;                         \
-    if ((buf) == NULL) {                                                           \
-      print_message("vectors not found at %s\n", vpath_);                          \
-      skip();                                                                      \
-    }                                                                              \
+    (buf) = vdir_ ? dcap_read_file(vpath_, &(len)) : NULL;                                      \
+    if ((buf) == NULL) {                                                                        \
+      print_message("vectors not found at %s\n", vpath_);                                       \
+      skip();                                                                                   \
+    }                                                                                           \
   } while (0)
 
 static inline void dcap_unhex(const char *hex, uint8_t *out, size_t n) {

@@ -1,7 +1,5 @@
 /* tests/unit/dcap/test_pck_ext.c - vouch_pck_ext_parse on the PCK leaf
  * certificates of the shared vectors and on hand-built DER. */
-#include "tests/unit/dcap/dcap_vectors.h"
-
 #include <jansson.h>
 #include <openssl/asn1.h>
 #include <openssl/bio.h>
@@ -10,6 +8,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include "tests/unit/dcap/dcap_vectors.h"
 #include "verifiers/dcap/dcap.h"
 
 /* ---- certificates ------------------------------------------------------ */
@@ -85,7 +84,7 @@ static void check_ext(const uint8_t *der, size_t len, const pck_expect *e) {
 
 static void test_sgx_quote_leaf(void **state) {
   (void)state;
-  size_t qlen, len;
+  size_t qlen = 0, len = 0;
   uint8_t *quote;
   VECTOR_OR_SKIP(quote, qlen, "sgx/phala-dcap-qvl-sgx-v3/quote.dat");
   uint8_t *der = ext_from_quote(quote, qlen, &len);
@@ -104,7 +103,7 @@ static void test_sgx_quote_leaf(void **state) {
 
 static void test_synthetic_leaf(void **state) {
   (void)state;
-  size_t clen, len;
+  size_t clen = 0, len = 0;
   uint8_t *coll;
   VECTOR_OR_SKIP(coll, clen, "sgx/intel-qvl-synthetic-sgx/collateral.json");
   json_error_t je;
@@ -125,16 +124,56 @@ static void test_synthetic_leaf(void **state) {
 }
 
 static const pck_expect kTdx[] = {
-    {"tdx/automata-tdx-v4-outofdate", "00806f050000", {6, 6, 2, 2, 3, 1, 0, 3}, 11,
-     "06060202030100030000000000000000", 1, true, true, false, true},
-    {"tdx/go-tdx-guest-v4-tcb-not-supported", "50806f000000", {3, 3, 2, 2, 2, 1, 0, 2}, 11,
-     "03030202020100020000000000000000", 1, true, true, false, true},
-    {"tdx/phala-dcap-qvl-tdx-v4", "b0c06f000000", {3, 3, 2, 2, 4, 1, 0, 5}, 11,
-     "03030202040100050000000000000000", 1, true, true, true, true},
-    {"tdx/phala-dcap-qvl-tdx-v5-no-tcb-level", "90c06f000000", {3, 3, 2, 2, 4, 1, 0, 3}, 13,
-     "03030202040100030000000000000000", 1, true, true, false, true},
-    {"tdx/phala-near-gastest-tdx-v4", "20a06f000000", {4, 4, 2, 2, 5, 255, 0, 2}, 13,
-     "0404020205ff00020000000000000000", 1, true, true, true, true},
+    {"tdx/automata-tdx-v4-outofdate",
+     "00806f050000",
+     {6, 6, 2, 2, 3, 1, 0, 3},
+     11,
+     "06060202030100030000000000000000",
+     1,
+     true,
+     true,
+     false,
+     true},
+    {"tdx/go-tdx-guest-v4-tcb-not-supported",
+     "50806f000000",
+     {3, 3, 2, 2, 2, 1, 0, 2},
+     11,
+     "03030202020100020000000000000000",
+     1,
+     true,
+     true,
+     false,
+     true},
+    {"tdx/phala-dcap-qvl-tdx-v4",
+     "b0c06f000000",
+     {3, 3, 2, 2, 4, 1, 0, 5},
+     11,
+     "03030202040100050000000000000000",
+     1,
+     true,
+     true,
+     true,
+     true},
+    {"tdx/phala-dcap-qvl-tdx-v5-no-tcb-level",
+     "90c06f000000",
+     {3, 3, 2, 2, 4, 1, 0, 3},
+     13,
+     "03030202040100030000000000000000",
+     1,
+     true,
+     true,
+     false,
+     true},
+    {"tdx/phala-near-gastest-tdx-v4",
+     "20a06f000000",
+     {4, 4, 2, 2, 5, 255, 0, 2},
+     13,
+     "0404020205ff00020000000000000000",
+     1,
+     true,
+     true,
+     true,
+     true},
 };
 
 static void test_tdx_quote_leafs(void **state) {
@@ -142,7 +181,7 @@ static void test_tdx_quote_leafs(void **state) {
   for (size_t i = 0; i < sizeof(kTdx) / sizeof(kTdx[0]); i++) {
     char rel[256];
     snprintf(rel, sizeof(rel), "%s/quote.dat", kTdx[i].dir);
-    size_t qlen, len;
+    size_t qlen = 0, len = 0;
     uint8_t *quote;
     VECTOR_OR_SKIP(quote, qlen, rel);
     uint8_t *der = ext_from_quote(quote, qlen, &len);
@@ -211,16 +250,16 @@ static void put_entry(dbuf *d, int a, int b, const dbuf *value) {
 
 typedef struct {
   int64_t comp[VOUCH_TCB_COMPONENTS]; /* -1: omit */
-  int64_t pcesvn;                    /* -1: omit */
-  const uint8_t *raw_comp5;          /* raw TLV for component 5 */
+  int64_t pcesvn;                     /* -1: omit */
+  const uint8_t *raw_comp5;           /* raw TLV for component 5 */
   size_t raw_comp5_len;
   size_t ppid_len;
   bool omit_fmspc, omit_cpusvn;
-  bool reverse;    /* entries (top level and TCB) in reverse order */
-  bool unknown;    /* add entries with unknown OIDs */
-  int dup_arc;     /* top-level arc to write twice */
-  int dup_tcb_arc; /* TCB arc to write twice */
-  bool platform;   /* PlatformInstanceID + Configuration */
+  bool reverse;     /* entries (top level and TCB) in reverse order */
+  bool unknown;     /* add entries with unknown OIDs */
+  int dup_arc;      /* top-level arc to write twice */
+  int dup_tcb_arc;  /* TCB arc to write twice */
+  bool platform;    /* PlatformInstanceID + Configuration */
   uint8_t cfg_bool; /* raw BOOLEAN byte for dynamicPlatform */
 } ext_spec;
 

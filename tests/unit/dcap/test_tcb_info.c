@@ -2,10 +2,9 @@
  * vouch_qe_identity_parse on the shared vectors' collateral, on small
  * hand-written documents, and on mutations of those that must fail with a
  * message naming the field. */
-#include "tests/unit/dcap/dcap_vectors.h"
-
 #include <jansson.h>
 
+#include "tests/unit/dcap/dcap_vectors.h"
 #include "verifiers/dcap/dcap.h"
 
 /* ---- helpers ------------------------------------------------------------ */
@@ -15,7 +14,7 @@
 static char *collateral_text(const char *dir, const char *key, size_t *out_len) {
   char rel[256];
   snprintf(rel, sizeof(rel), "%s/collateral.json", dir);
-  size_t len;
+  size_t len = 0;
   uint8_t *buf;
   VECTOR_OR_SKIP(buf, len, rel);
   json_error_t je;
@@ -57,9 +56,10 @@ static void hex_eq(const uint8_t *got, const char *hex, size_t n) {
 
 /* ---- hand-written documents ---------------------------------------------- */
 
-#define SVN16(a, b)                                                                           \
-  "[{\"svn\":" #a "},{\"svn\":" #b "},{\"svn\":2},{\"svn\":2},{\"svn\":255},{\"svn\":1},"    \
-  "{\"svn\":0},{\"svn\":3},{\"svn\":0},{\"svn\":0},{\"svn\":0},{\"svn\":0},{\"svn\":0},"      \
+#define SVN16(a, b)                                                                      \
+  "[{\"svn\":" #a "},{\"svn\":" #b                                                       \
+  "},{\"svn\":2},{\"svn\":2},{\"svn\":255},{\"svn\":1},"                                 \
+  "{\"svn\":0},{\"svn\":3},{\"svn\":0},{\"svn\":0},{\"svn\":0},{\"svn\":0},{\"svn\":0}," \
   "{\"svn\":0},{\"svn\":0},{\"svn\":16}]"
 
 static const char kSgxV3[] =
@@ -166,9 +166,13 @@ static void mutate(doc_kind kind, const char *base, const char *from, const char
 
 static void test_status_names(void **state) {
   (void)state;
-  static const char *const kLevel[] = {
-      "UpToDate",  "SWHardeningNeeded",           "ConfigurationNeeded",
-      "ConfigurationAndSWHardeningNeeded", "OutOfDate", "OutOfDateConfigurationNeeded", "Revoked"};
+  static const char *const kLevel[] = {"UpToDate",
+                                       "SWHardeningNeeded",
+                                       "ConfigurationNeeded",
+                                       "ConfigurationAndSWHardeningNeeded",
+                                       "OutOfDate",
+                                       "OutOfDateConfigurationNeeded",
+                                       "Revoked"};
   for (size_t i = 0; i < sizeof(kLevel) / sizeof(kLevel[0]); i++) {
     vouch_tcb_status s;
     assert_int_equal(vouch_tcb_status_parse(kLevel[i], strlen(kLevel[i]), &s), VOUCH_OK);
@@ -187,9 +191,14 @@ static void test_status_names(void **state) {
     }
   }
   /* results only, prefixes, case variants: not level statuses */
-  static const char *const kBad[] = {"TcbNotSupported", "TDRelaunchAdvised",
-                                     "TDRelaunchAdvisedConfigurationNeeded", "uptodate",
-                                     "UpToDat", "UpToDateX", "", "OutOfDate "};
+  static const char *const kBad[] = {"TcbNotSupported",
+                                     "TDRelaunchAdvised",
+                                     "TDRelaunchAdvisedConfigurationNeeded",
+                                     "uptodate",
+                                     "UpToDat",
+                                     "UpToDateX",
+                                     "",
+                                     "OutOfDate "};
   for (size_t i = 0; i < sizeof(kBad) / sizeof(kBad[0]); i++) {
     vouch_tcb_status s;
     assert_int_not_equal(vouch_tcb_status_parse(kBad[i], strlen(kBad[i]), &s), VOUCH_OK);
@@ -226,23 +235,160 @@ typedef struct {
 } vec_expect;
 
 static const vec_expect kVectors[] = {
-    {"sgx/intel-qvl-synthetic-sgx", 2, "", "00707F000000", 3, 1567669627, 1883288827, 6,
-     VOUCH_TCB_UP_TO_DATE, 1567296000, NULL, 0, 0, 0, "QE", 0, 1567669628, 1, 1, 1, 0, 0},
-    {"sgx/phala-dcap-qvl-sgx-v3", 3, "SGX", "00A067110000", 17, 1750330571, 1752922571, 11,
-     VOUCH_TCB_SW_HARDENING_NEEDED, 1710288000, "INTEL-SA-00615", 68, 0, 0, "QE", 17, 1750327278,
-     6, 1, 8, 17, 0},
-    {"tdx/automata-tdx-v4-outofdate", 3, "TDX", "00806f050000", 17, 1749030698, 1751622698, 4,
-     VOUCH_TCB_UP_TO_DATE, 1710288000, NULL, 24, 2, 3, "TD_QE", 17, 1749030018, 1, 2, 4, 0, 5},
-    {"tdx/go-tdx-guest-v4-tcb-not-supported", 3, "TDX", "50806f000000", 15, 1687077778,
-     1689669778, 2, VOUCH_TCB_UP_TO_DATE, 1676419200, NULL, 13, 0, 0, "TD_QE", 15, 1686209099, 1,
-     2, 4, 0, 3},
-    {"tdx/phala-dcap-qvl-tdx-v4", 3, "TDX", "B0C06F000000", 17, 1750328163, 1752920163, 2,
-     VOUCH_TCB_UP_TO_DATE, 1710288000, NULL, 14, 2, 3, "TD_QE", 17, 1750329147, 1, 2, 4, 0, 5},
-    {"tdx/phala-dcap-qvl-tdx-v5-no-tcb-level", 3, "TDX", "90C06F000000", 18, 1771412331,
-     1774004331, 3, VOUCH_TCB_UP_TO_DATE, 1731456000, NULL, 24 + 4, 2, 4, "TD_QE", 18, 1771411335,
-     1, 2, 4, 0, 5},
-    {"tdx/phala-near-gastest-tdx-v4", 3, "TDX", "20a06f000000", 17, 1756798919, 1759390919, 2,
-     VOUCH_TCB_UP_TO_DATE, 1710288000, NULL, 0, 2, 3, "TD_QE", 17, 1756797003, 1, 2, 4, 0, 5},
+    {"sgx/intel-qvl-synthetic-sgx",
+     2,
+     "",
+     "00707F000000",
+     3,
+     1567669627,
+     1883288827,
+     6,
+     VOUCH_TCB_UP_TO_DATE,
+     1567296000,
+     NULL,
+     0,
+     0,
+     0,
+     "QE",
+     0,
+     1567669628,
+     1,
+     1,
+     1,
+     0,
+     0},
+    {"sgx/phala-dcap-qvl-sgx-v3",
+     3,
+     "SGX",
+     "00A067110000",
+     17,
+     1750330571,
+     1752922571,
+     11,
+     VOUCH_TCB_SW_HARDENING_NEEDED,
+     1710288000,
+     "INTEL-SA-00615",
+     68,
+     0,
+     0,
+     "QE",
+     17,
+     1750327278,
+     6,
+     1,
+     8,
+     17,
+     0},
+    {"tdx/automata-tdx-v4-outofdate",
+     3,
+     "TDX",
+     "00806f050000",
+     17,
+     1749030698,
+     1751622698,
+     4,
+     VOUCH_TCB_UP_TO_DATE,
+     1710288000,
+     NULL,
+     24,
+     2,
+     3,
+     "TD_QE",
+     17,
+     1749030018,
+     1,
+     2,
+     4,
+     0,
+     5},
+    {"tdx/go-tdx-guest-v4-tcb-not-supported",
+     3,
+     "TDX",
+     "50806f000000",
+     15,
+     1687077778,
+     1689669778,
+     2,
+     VOUCH_TCB_UP_TO_DATE,
+     1676419200,
+     NULL,
+     13,
+     0,
+     0,
+     "TD_QE",
+     15,
+     1686209099,
+     1,
+     2,
+     4,
+     0,
+     3},
+    {"tdx/phala-dcap-qvl-tdx-v4",
+     3,
+     "TDX",
+     "B0C06F000000",
+     17,
+     1750328163,
+     1752920163,
+     2,
+     VOUCH_TCB_UP_TO_DATE,
+     1710288000,
+     NULL,
+     14,
+     2,
+     3,
+     "TD_QE",
+     17,
+     1750329147,
+     1,
+     2,
+     4,
+     0,
+     5},
+    {"tdx/phala-dcap-qvl-tdx-v5-no-tcb-level",
+     3,
+     "TDX",
+     "90C06F000000",
+     18,
+     1771412331,
+     1774004331,
+     3,
+     VOUCH_TCB_UP_TO_DATE,
+     1731456000,
+     NULL,
+     24 + 4,
+     2,
+     4,
+     "TD_QE",
+     18,
+     1771411335,
+     1,
+     2,
+     4,
+     0,
+     5},
+    {"tdx/phala-near-gastest-tdx-v4",
+     3,
+     "TDX",
+     "20a06f000000",
+     17,
+     1756798919,
+     1759390919,
+     2,
+     VOUCH_TCB_UP_TO_DATE,
+     1710288000,
+     NULL,
+     0,
+     2,
+     3,
+     "TD_QE",
+     17,
+     1756797003,
+     1,
+     2,
+     4,
+     0,
+     5},
 };
 
 static const char *level_adv(const vouch_tcb_info *ti, const vouch_tcb_level *lv, size_t k) {
@@ -252,7 +398,7 @@ static const char *level_adv(const vouch_tcb_info *ti, const vouch_tcb_level *lv
 }
 
 static void check_vector(const vec_expect *e) {
-  size_t len;
+  size_t len = 0;
   char *text = collateral_text(e->dir, "tcb_info", &len);
   vouch_tcb_info ti;
   vouch_err err = {0};
@@ -334,7 +480,7 @@ static void test_vectors(void **state) {
 /* The level each MANIFEST names as matched, with its advisories. */
 static void test_vector_details(void **state) {
   (void)state;
-  size_t len;
+  size_t len = 0;
   vouch_err err = {0};
   vouch_tcb_info ti;
 
@@ -577,8 +723,9 @@ static void test_tcb_mutations(void **state) {
          "tcbLevels[0].tcb.sgxtcbcomponents[4].svn: 256 out of range 0..255");
   mutate(DOC_TCB, kSgxV3, "{\"svn\":255}", "{\"svn\":-1}", M, "svn: -1 out of range");
   mutate(DOC_TCB, kSgxV3, "\"pcesvn\":13", "\"pcesvn\":65536", M, "pcesvn: 65536 out of range");
-  mutate(DOC_TCB, kSgxV3, "\"tcbEvaluationDataNumber\":17", "\"tcbEvaluationDataNumber\":4294967296",
-         M, "tcbEvaluationDataNumber: 4294967296 out of range");
+  mutate(DOC_TCB, kSgxV3, "\"tcbEvaluationDataNumber\":17",
+         "\"tcbEvaluationDataNumber\":4294967296", M,
+         "tcbEvaluationDataNumber: 4294967296 out of range");
   /* dates */
   mutate(DOC_TCB, kSgxV3, "2024-03-13T00:00:00Z", "2024-13-13T00:00:00Z", M,
          "tcbLevels[0].tcbDate: invalid date");
@@ -646,8 +793,7 @@ static void test_tdx_mutations(void **state) {
          "tdxModuleIdentities[0].tcbLevels: missing");
   mutate(DOC_TCB, kTdxV3,
          "{\"tcb\":{\"isvsvn\":3},\"tcbDate\":\"2024-03-13T00:00:00Z\",\"tcbStatus\":\"UpToDate\"}",
-         "\"x\"", M,
-         "tdxModuleIdentities[0].tcbLevels[0]: expected an object");
+         "\"x\"", M, "tdxModuleIdentities[0].tcbLevels[0]: expected an object");
 }
 
 static void test_json_level(void **state) {
@@ -697,8 +843,9 @@ static void test_json_level(void **state) {
 static void test_limits(void **state) {
   (void)state;
   /* VOUCH_LIMIT_TCB_LEVELS + 1 levels */
-  static const char kLevel[] = "{\"tcb\":{\"isvsvn\":1},\"tcbDate\":\"2024-03-13T00:00:00Z\","
-                               "\"tcbStatus\":\"UpToDate\"}";
+  static const char kLevel[] =
+      "{\"tcb\":{\"isvsvn\":1},\"tcbDate\":\"2024-03-13T00:00:00Z\","
+      "\"tcbStatus\":\"UpToDate\"}";
   const char *head = strstr(kQe, "\"tcbLevels\":[");
   assert_non_null(head);
   size_t pre = (size_t)(head - kQe) + strlen("\"tcbLevels\":[");
@@ -803,12 +950,18 @@ static void test_cleanup(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_status_names),   cmocka_unit_test(test_vectors),
-      cmocka_unit_test(test_vector_details), cmocka_unit_test(test_sgx_v3),
-      cmocka_unit_test(test_tdx_v3),         cmocka_unit_test(test_sgx_v2),
-      cmocka_unit_test(test_qe),             cmocka_unit_test(test_tcb_mutations),
-      cmocka_unit_test(test_tdx_mutations),  cmocka_unit_test(test_json_level),
-      cmocka_unit_test(test_limits),         cmocka_unit_test(test_qe_mutations),
+      cmocka_unit_test(test_status_names),
+      cmocka_unit_test(test_vectors),
+      cmocka_unit_test(test_vector_details),
+      cmocka_unit_test(test_sgx_v3),
+      cmocka_unit_test(test_tdx_v3),
+      cmocka_unit_test(test_sgx_v2),
+      cmocka_unit_test(test_qe),
+      cmocka_unit_test(test_tcb_mutations),
+      cmocka_unit_test(test_tdx_mutations),
+      cmocka_unit_test(test_json_level),
+      cmocka_unit_test(test_limits),
+      cmocka_unit_test(test_qe_mutations),
       cmocka_unit_test(test_cleanup),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
