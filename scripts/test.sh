@@ -20,7 +20,7 @@ step() { printf '\n=== %s ===\n' "$*"; }
 
 configure_build() { # dir, extra cmake args...
   local dir=$1; shift
-  cmake -S . -B "$dir" -DVOUCH_WERROR=ON -DVOUCH_VECTORS_DIR="$VECTORS" "$@" >/dev/null
+  cmake -S . -B "$dir" -DVOUCH_WERROR=ON -DVOUCH_TESTS=ON -DVOUCH_VECTORS_DIR="$VECTORS" "$@" >/dev/null
   cmake --build "$dir" -j "$JOBS"
 }
 

@@ -1,0 +1,188 @@
+/* Unit tests for engine/: the envelope scanner (every reject branch) and
+ * the bulk run's accounting (counts in == counts out, over-long lines,
+ * CRLF, missing final newline, blank lines). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "engine/engine.h"
+
+static vouch_status parse(const char *line, vouch_envelope *env, vouch_err *err) {
+  vouch_err_clear(err);
+  return vouch_envelope_parse(line, strlen(line), env, err);
+}
+
+static void test_envelope_full(void **state) {
+  (void)state;
+  vouch_envelope env;
+  vouch_envelope_init(&env);
+  vouch_err err;
+  const char *line =
+      "{\"id\":\"q-\\u00e9\",\"type\":\"sgx\",\"evidence\":\"AQID\",\"nonce\":\"abc\","
+      "\"at\":\"2025-07-19T10:01:17Z\",\"runtime_data\":{\"data\":\"aGk\",\"data_type\":\"json\"},"
+      "\"collateral\":{\"a\":[1]},\"unknown\":{\"ignored\":true}}";
+  assert_int_equal(parse(line, &env, &err), VOUCH_OK);
+  assert_true(env.has_id);
+  assert_string_equal(env.id, "q-\xc3\xa9");
+  assert_int_equal(env.type, VOUCH_EV_SGX);
+  assert_int_equal(env.evidence_len, 3);
+  assert_memory_equal(env.evidence, "\x01\x02\x03", 3);
+  assert_true(env.has_runtime_data && env.runtime_data_is_json);
+  assert_int_equal(env.runtime_data_len, 2);
+  assert_memory_equal(env.runtime_data, "hi", 2);
+  assert_true(env.has_at);
+  assert_int_equal(env.at, 1752919277);
+  assert_string_equal(env.nonce, "abc");
+  assert_int_equal(env.collateral_len, strlen("{\"a\":[1]}"));
+  /* Numbers for id and at; standard base64 with padding. */
+  assert_int_equal(parse("{\"id\":42,\"type\":\"tdx\",\"evidence\":\"AQI=\",\"at\":1752919277}",
+                         &env, &err),
+                   VOUCH_OK);
+  assert_string_equal(env.id, "42");
+  assert_int_equal(env.type, VOUCH_EV_TDX);
+  assert_int_equal(env.at, 1752919277);
+  assert_int_equal(env.evidence_len, 2);
+  assert_null(env.collateral);
+  vouch_envelope_cleanup(&env);
+}
+
+static void test_envelope_rejects(void **state) {
+  (void)state;
+  static const struct {
+    const char *line;
+    vouch_status code;
+    const char *msg;
+  } kCases[] = {
+      {"{\"evidence\":\"AQID\"}", VOUCH_E_MALFORMED, "\"type\" is missing"},
+      {"{\"type\":\"sgx\"}", VOUCH_E_MALFORMED, "\"evidence\" is missing"},
+      {"{\"type\":\"sgx\",\"evidence\":\"\"}", VOUCH_E_MALFORMED, "empty"},
+      {"{\"type\":\"sgx\",\"evidence\":\"A@ID\"}", VOUCH_E_BASE64, "base64"},
+      {"{\"type\":\"sgx\",\"evidence\":\"AQ\\u0049D\"}", VOUCH_E_MALFORMED, "escapes"},
+      {"{\"type\":\"sgx\",\"evidence\":5}", VOUCH_E_MALFORMED, "must be a string"},
+      {"{\"type\":\"sev\",\"evidence\":\"AQID\"}", VOUCH_E_UNSUPPORTED, "unknown \"type\""},
+      {"{\"type\":\"sgx\",\"type\":\"sgx\",\"evidence\":\"AQID\"}", VOUCH_E_MALFORMED, "duplicate"},
+      {"{\"type\":\"sgx\",\"evidence\":\"AQID\",\"at\":\"yesterday\"}", VOUCH_E_TIME, "\"at\""},
+      {"{\"type\":\"sgx\",\"evidence\":\"AQID\",\"at\":true}", VOUCH_E_MALFORMED, "\"at\""},
+      {"{\"type\":\"sgx\",\"evidence\":\"AQID\",\"runtime_data\":\"x\"}", VOUCH_E_MALFORMED,
+       "runtime_data"},
+      {"{\"type\":\"sgx\",\"evidence\":\"AQID\",\"runtime_data\":{}}", VOUCH_E_MALFORMED,
+       "no \"data\""},
+      {"{\"type\":\"sgx\",\"evidence\":\"AQID\",\"runtime_data\":{\"data\":\"AQ\",\"data_type\":"
+       "\"xml\"}}",
+       VOUCH_E_MALFORMED, "data_type"},
+      {"{\"type\":\"sgx\",\"evidence\":\"AQID\",\"collateral\":\"x\"}", VOUCH_E_MALFORMED,
+       "collateral"},
+      {"{\"type\":\"sgx\",\"evidence\":\"AQID\",\"id\":[1]}", VOUCH_E_MALFORMED, "\"id\""},
+      {"{\"type\":\"sgx\",\"evidence\":\"AQID\"", VOUCH_E_JSON, "json"},
+      {"[1,2]", VOUCH_E_JSON, "expected '{'"},
+      {"", VOUCH_E_JSON, "expected '{'"},
+  };
+  vouch_envelope env;
+  vouch_envelope_init(&env);
+  for (size_t i = 0; i < sizeof(kCases) / sizeof(kCases[0]); i++) {
+    vouch_err err;
+    vouch_status s = parse(kCases[i].line, &env, &err);
+    if (s != kCases[i].code || strstr(err.msg, kCases[i].msg) == NULL) {
+      fail_msg("case %zu (%s): got %s '%s'", i, kCases[i].line, vouch_status_name(s), err.msg);
+    }
+  }
+  /* An id over the limit. */
+  char line[600];
+  snprintf(line, sizeof(line), "{\"id\":\"%0300d\",\"type\":\"sgx\",\"evidence\":\"AQID\"}", 0);
+  vouch_err err;
+  assert_int_equal(parse(line, &env, &err), VOUCH_E_MALFORMED);
+  vouch_envelope_cleanup(&env);
+}
+
+/* run_on feeds |input| to vouch_run_verify and returns the output. */
+static char *run_on(const char *input, size_t len, size_t max_line, vouch_run_stats *st) {
+  FILE *in = fmemopen((void *)input, len, "r");
+  assert_non_null(in);
+  char *out_buf = NULL;
+  size_t out_len = 0;
+  FILE *out = open_memstream(&out_buf, &out_len);
+  assert_non_null(out);
+  struct vouch_anchors *anchors = vouch_anchors_new();
+  vouch_run_config cfg = {.at = 1752919277, .anchors = anchors, .max_line = max_line};
+  memset(st, 0, sizeof(*st));
+  vouch_err err = {0};
+  assert_int_equal(vouch_run_verify(&cfg, in, "test", out, st, &err), VOUCH_OK);
+  fclose(in);
+  fclose(out);
+  vouch_anchors_free(anchors);
+  return out_buf;
+}
+
+static size_t count_char(const char *s, char c) {
+  size_t n = 0;
+  for (; *s; s++) n += *s == c;
+  return n;
+}
+
+static void test_run_counts(void **state) {
+  (void)state;
+  const char *input =
+      "{\"id\":\"a\",\"type\":\"sgx\",\"evidence\":\"AQID\"}\r\n"
+      "\n"
+      "   \n"
+      "garbage\n"
+      "{\"id\":\"b\",\"type\":\"tpm\",\"evidence\":\"AQID\"}\n"
+      "{\"id\":\"c\",\"type\":\"sgx\",\"evidence\":\"AQID\"}"; /* no final newline */
+  vouch_run_stats st;
+  char *out = run_on(input, strlen(input), 0, &st);
+  assert_int_equal(st.items, 4);
+  assert_int_equal(count_char(out, '\n'), 4);
+  assert_int_equal(st.by_verdict[VOUCH_VERDICT_ERROR], 4);
+  assert_non_null(strstr(out, "\"id\":\"a\""));
+  assert_non_null(strstr(out, "\"id\":\"c\""));
+  assert_non_null(strstr(out, "line 4:")); /* the garbage line is named */
+  assert_non_null(strstr(out, "tpm: evidence type not supported yet"));
+  free(out);
+}
+
+/* A line longer than the whole read buffer is skipped to its newline,
+ * reported once, and the lines around it are processed. */
+static void test_run_overlong(void **state) {
+  (void)state;
+  const size_t big = (3u << 20) + 17;
+  const char *head = "{\"id\":\"before\",\"type\":\"sgx\",\"evidence\":\"AQID\"}\n";
+  const char *tail = "\n{\"id\":\"after\",\"type\":\"sgx\",\"evidence\":\"AQID\"}\n";
+  size_t len = strlen(head) + big + strlen(tail);
+  char *input = malloc(len + 1);
+  assert_non_null(input);
+  strcpy(input, head);
+  memset(input + strlen(head), 'x', big);
+  strcpy(input + strlen(head) + big, tail);
+  vouch_run_stats st;
+  char *out = run_on(input, len, 4096, &st);
+  assert_int_equal(st.items, 3);
+  assert_int_equal(count_char(out, '\n'), 3);
+  assert_non_null(strstr(out, "\"id\":\"before\""));
+  assert_non_null(strstr(out, "line 2: longer than the limit of 4096 bytes"));
+  assert_non_null(strstr(out, "\"id\":\"after\""));
+  free(out);
+  /* Just over the limit, within one buffer. */
+  memset(input, 'y', 5000);
+  input[5000] = '\n';
+  out = run_on(input, 5001, 4096, &st);
+  assert_int_equal(st.items, 1);
+  assert_non_null(strstr(out, "longer than the limit"));
+  free(out);
+  free(input);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_envelope_full),
+      cmocka_unit_test(test_envelope_rejects),
+      cmocka_unit_test(test_run_counts),
+      cmocka_unit_test(test_run_overlong),
+  };
+  return cmocka_run_group_tests_name("engine", tests, NULL, NULL);
+}
