@@ -92,6 +92,17 @@ static void test_envelope_rejects(void **state) {
       fail_msg("case %zu (%s): got %s '%s'", i, kCases[i].line, vouch_status_name(s), err.msg);
     }
   }
+  /* Evidence beyond the size limit is refused before decoding. */
+  size_t big = 400 * 1024;
+  char *huge = malloc(big + 64);
+  assert_non_null(huge);
+  int n = snprintf(huge, 64, "{\"type\":\"sgx\",\"evidence\":\"");
+  memset(huge + n, 'A', big);
+  strcpy(huge + n + big, "\"}");
+  vouch_err lim;
+  assert_int_equal(parse(huge, &env, &lim), VOUCH_E_LIMIT);
+  assert_non_null(strstr(lim.msg, "larger than"));
+  free(huge);
   /* An id over the limit. */
   char line[600];
   snprintf(line, sizeof(line), "{\"id\":\"%0300d\",\"type\":\"sgx\",\"evidence\":\"AQID\"}", 0);
