@@ -9,6 +9,7 @@
 
 #include "crypto/crypto.h"
 #include "engine/engine.h"
+#include "tools/commands.h"
 
 /* Exit codes (documented in --help). */
 enum {
@@ -29,6 +30,7 @@ static const char kMainHelp[] =
     "  verify       verify evidence: one quote, or NDJSON envelopes in bulk\n"
     "  collateral   manage a collateral directory (collateral import FILE...)\n"
     "  envelope     wrap a quote file (and optional collateral) into an NDJSON envelope\n"
+    "  gen          synthetic evidence and collateral from a test PKI (gen sgx ...)\n"
     "  version      print the version\n"
     "\n"
     "Run 'vouch <command> --help' for the options of a command.\n";
@@ -518,6 +520,7 @@ int main(int argc, char **argv) {
   if (strcmp(cmd, "verify") == 0) return cmd_verify(argc - 1, argv + 1);
   if (strcmp(cmd, "collateral") == 0) return cmd_collateral(argc - 1, argv + 1);
   if (strcmp(cmd, "envelope") == 0) return cmd_envelope(argc - 1, argv + 1);
+  if (strcmp(cmd, "gen") == 0) return vouch_cmd_gen(argc - 1, argv + 1);
   fprintf(stderr, "vouch: unknown command '%s'\n\n%s", cmd, kMainHelp);
   return EXIT_USAGE;
 }
