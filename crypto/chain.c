@@ -31,9 +31,18 @@ enum { kMaxUntrusted = 32, kMaxCrls = 32, kMaxAnchorPem = 64 };
 
 /* ---- anchors ------------------------------------------------------------ */
 
+/* Anchor-set ids: caches key trust verdicts by them, so every set (and
+ * every change to one) gets a fresh id. */
+static _Atomic uint64_t g_anchor_ids;
+
+static void new_anchor_id(struct vouch_anchors *a) { a->id = atomic_fetch_add(&g_anchor_ids, 1) + 1; }
+
+uint64_t vouch_anchors_id(const struct vouch_anchors *a) { return a->id; }
+
 struct vouch_anchors *vouch_anchors_new(void) {
   struct vouch_anchors *a = calloc(1, sizeof(*a));
   if (a == NULL) return NULL;
+  new_anchor_id(a);
   a->store = X509_STORE_new();
   if (a->store == NULL) {
     free(a);
@@ -86,6 +95,7 @@ vouch_status vouch_anchors_add_cert(struct vouch_anchors *a, struct vouch_cert *
   if (X509_STORE_add_cert(a->store, c->x509) != 1) return vouch_crypto_fail(VOUCH_E_CRYPTO);
   vouch_cert_up_ref(c);
   a->certs[a->num_certs++] = c;
+  new_anchor_id(a);
   return VOUCH_OK;
 }
 
@@ -321,10 +331,78 @@ static const struct vouch_cert *find_anchor(const struct vouch_anchors *anchors,
 static void configure(X509_STORE_CTX *ctx, const vouch_chain_opts *opts, bool check_crls) {
   unsigned long flags = X509_V_FLAG_X509_STRICT;
   if (check_crls) flags |= X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL;
+  if (opts->no_time_check) flags |= X509_V_FLAG_NO_CHECK_TIME;
   X509_STORE_CTX_set_flags(ctx, flags);
   /* Sets X509_V_FLAG_USE_CHECK_TIME too: the clock is never consulted. */
-  X509_STORE_CTX_set_time(ctx, 0, (time_t)opts->at);
+  if (!opts->no_time_check) X509_STORE_CTX_set_time(ctx, 0, (time_t)opts->at);
   X509_STORE_CTX_set_verify_cb(ctx, verify_cb);
+}
+
+static void add_window(vouch_chain_result *out, const char *name, bool is_crl, int64_t from,
+                       int64_t until) {
+  if (out->num_windows >= VOUCH_CHAIN_MAX_WINDOWS) return;
+  vouch_chain_window *w = &out->windows[out->num_windows++];
+  snprintf(w->name, sizeof(w->name), "%s", name);
+  w->is_crl = is_crl;
+  w->from = from;
+  w->until = until;
+}
+
+/* collect_windows records the windows of the path and of the CRLs covering
+ * it (same issuer name as a certificate on the path), each CRL once. */
+static void collect_windows(STACK_OF(X509) * chain, struct vouch_crl *const *crls,
+                            size_t num_crls, bool crls_used, vouch_chain_result *out) {
+  bool crl_seen[kMaxCrls] = {false};
+  for (int i = 0; i < sk_X509_num(chain); i++) {
+    struct vouch_cert view = {.x509 = sk_X509_value(chain, i)};
+    char cn[128];
+    vouch_cert_subject_cn(&view, cn, sizeof(cn));
+    add_window(out, cn, false, vouch_cert_not_before(&view), vouch_cert_not_after(&view));
+  }
+  for (int i = 0; crls_used && i < sk_X509_num(chain); i++) {
+    X509 *x = sk_X509_value(chain, i);
+    for (size_t j = 0; j < num_crls && j < kMaxCrls; j++) {
+      if (crl_seen[j] ||
+          X509_NAME_cmp(X509_CRL_get_issuer(crls[j]->crl), X509_get_issuer_name(x)) != 0) {
+        continue;
+      }
+      crl_seen[j] = true;
+      char cn[128];
+      vouch_crl_issuer_cn(crls[j], cn, sizeof(cn));
+      add_window(out, cn, true, vouch_crl_this_update(crls[j]), vouch_crl_next_update(crls[j]));
+    }
+  }
+}
+
+vouch_status vouch_chain_check_windows(const vouch_chain_result *r, int64_t at,
+                                       bool allow_expired, bool *out_expired_tolerated,
+                                       int64_t *out_earliest_expiry, vouch_err *err) {
+  int64_t earliest = INT64_MAX;
+  bool tolerated = false;
+  char at_s[VOUCH_TIME_STR_LEN], when[VOUCH_TIME_STR_LEN];
+  vouch_time_format(at, at_s);
+  for (size_t i = 0; i < r->num_windows; i++) {
+    const vouch_chain_window *w = &r->windows[i];
+    if (w->until < earliest) earliest = w->until;
+    const char *what = w->is_crl ? "CRL issued by" : "certificate";
+    if (at < w->from) {
+      vouch_time_format(w->from, when);
+      return vouch_fail(err, VOUCH_E_NOT_YET_VALID, "%s '%s' not valid before %s (instant %s)",
+                        what, w->name, when, at_s);
+    }
+    if (at > w->until) {
+      if (allow_expired) {
+        tolerated = true;
+        continue;
+      }
+      vouch_time_format(w->until, when);
+      return vouch_fail(err, VOUCH_E_EXPIRED, "%s '%s' expired at %s (instant %s)", what,
+                        w->name, when, at_s);
+    }
+  }
+  if (out_expired_tolerated) *out_expired_tolerated = tolerated;
+  if (out_earliest_expiry) *out_earliest_expiry = earliest;
+  return VOUCH_OK;
 }
 
 /* run_verify runs OpenSSL's verification and fills |out| on success. */
@@ -354,6 +432,7 @@ static vouch_status run_verify(X509_STORE_CTX *ctx, verify_state *st,
   memcpy(out->anchor_sha256, anchor->sha256, VOUCH_SHA256_LEN);
   out->earliest_expiry = earliest_expiry(chain, crls, num_crls, check_crls);
   out->expired_tolerated = st->expired_tolerated;
+  collect_windows(chain, crls, num_crls, check_crls, out);
   return VOUCH_OK;
 }
 

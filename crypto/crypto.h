@@ -63,6 +63,9 @@ void vouch_pubkey_up_ref(struct vouch_pubkey *k);
 /* vouch_pubkey_spki_der returns the DER SubjectPublicKeyInfo (malloc'd). */
 VOUCH_MUST_CHECK vouch_status vouch_pubkey_spki_der(const struct vouch_pubkey *k, uint8_t **out,
                                                     size_t *out_len);
+/* vouch_pubkey_p256_xy writes the raw point X||Y of a P-256 key
+ * (VOUCH_E_UNSUPPORTED for other keys). */
+VOUCH_MUST_CHECK vouch_status vouch_pubkey_p256_xy(const struct vouch_pubkey *k, uint8_t out[64]);
 /* vouch_pubkey_evp returns the underlying EVP_PKEY* (borrowed), as void*
  * so this header does not pull in OpenSSL's. */
 void *vouch_pubkey_evp(const struct vouch_pubkey *k);
@@ -164,6 +167,9 @@ VOUCH_MUST_CHECK vouch_status vouch_anchors_add_cert(struct vouch_anchors *a,
 const struct vouch_cert *vouch_anchors_find(const struct vouch_anchors *a,
                                             const struct vouch_cert *c);
 size_t vouch_anchors_count(const struct vouch_anchors *a);
+/* vouch_anchors_id identifies the set's current content within the process
+ * (a fresh value per set and per change), for keying cached verdicts. */
+uint64_t vouch_anchors_id(const struct vouch_anchors *a);
 
 /* ---- chain verification ------------------------------------------------- */
 typedef struct {
@@ -173,7 +179,18 @@ typedef struct {
                          from its issuer (CRL_CHECK_ALL).  Without it, given CRLs are
                          still checked (signature, window, listing) for the
                          certificates they cover; uncovered ones go unchecked. */
+  bool no_time_check; /* check everything but validity windows (|at| unused); the
+                         windows come back in the result for vouch_chain_check_windows */
 } vouch_chain_opts;
+
+/* A validity window of something on a verified path. */
+#define VOUCH_CHAIN_MAX_WINDOWS 16
+typedef struct {
+  char name[64]; /* certificate subject CN, or CRL issuer CN */
+  bool is_crl;
+  int64_t from;  /* notBefore / thisUpdate */
+  int64_t until; /* notAfter / nextUpdate (INT64_MAX: none) */
+} vouch_chain_window;
 
 typedef struct {
   uint8_t anchor_sha256[VOUCH_SHA256_LEN]; /* the anchor the chain ended at */
@@ -181,6 +198,10 @@ typedef struct {
   bool expired_tolerated;   /* allow_expired hid an expiry */
   int x509_error;           /* OpenSSL X509_V_ERR_* of the failure, 0 if none */
   int failed_depth;         /* depth (0 = leaf) of the failing certificate, -1 */
+  /* On success: every certificate of the path (anchor included) and every
+   * CRL covering one of them, leaf first. */
+  vouch_chain_window windows[VOUCH_CHAIN_MAX_WINDOWS];
+  size_t num_windows;
 } vouch_chain_result;
 
 /* vouch_chain_verify builds and checks the path from |leaf| through
@@ -198,6 +219,18 @@ VOUCH_MUST_CHECK vouch_status vouch_chain_verify(const struct vouch_anchors *anc
                                                  struct vouch_crl *const *crls, size_t num_crls,
                                                  const vouch_chain_opts *opts,
                                                  vouch_chain_result *out, vouch_err *err);
+
+/* vouch_chain_check_windows checks the windows of a path verified with
+ * no_time_check at instant |at|: VOUCH_E_NOT_YET_VALID or VOUCH_E_EXPIRED
+ * naming the certificate or CRL, with the same wording as
+ * vouch_chain_verify.  With |allow_expired| a passed notAfter/nextUpdate
+ * sets *out_expired_tolerated instead.  *out_earliest_expiry (optional) is
+ * the earliest end of any window. */
+VOUCH_MUST_CHECK vouch_status vouch_chain_check_windows(const vouch_chain_result *r, int64_t at,
+                                                        bool allow_expired,
+                                                        bool *out_expired_tolerated,
+                                                        int64_t *out_earliest_expiry,
+                                                        vouch_err *err);
 
 /* vouch_crypto_clear_errors empties the thread's OpenSSL error queue. */
 void vouch_crypto_clear_errors(void);

@@ -308,3 +308,26 @@ done:
   EVP_MD_CTX_free(mctx);
   return s == VOUCH_OK ? s : vouch_crypto_fail(s);
 }
+
+vouch_status vouch_pubkey_p256_xy(const struct vouch_pubkey *k, uint8_t out[64]) {
+  VOUCH_ENSURE(k != NULL, VOUCH_E_ARG);
+  EVP_PKEY *pkey = vouch_pubkey_evp(k);
+  char group[32];
+  size_t group_len = 0;
+  if (EVP_PKEY_get_utf8_string_param(pkey, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof(group),
+                                     &group_len) != 1 ||
+      strcmp(group, "prime256v1") != 0) {
+    ERR_clear_error();
+    return VOUCH_E_UNSUPPORTED;
+  }
+  uint8_t pt[65];
+  size_t pt_len = 0;
+  if (EVP_PKEY_get_octet_string_param(pkey, OSSL_PKEY_PARAM_PUB_KEY, pt, sizeof(pt), &pt_len) !=
+          1 ||
+      pt_len != 65 || pt[0] != 0x04) {
+    ERR_clear_error();
+    return VOUCH_E_UNSUPPORTED;
+  }
+  memcpy(out, pt + 1, 64);
+  return VOUCH_OK;
+}

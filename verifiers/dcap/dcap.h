@@ -301,12 +301,137 @@ void vouch_dcap_collateral_cleanup(vouch_dcap_collateral *c);
 
 /* ======================================================================
  * Verification (spec §8): everything Intel's QVL checks, at instant |at|.
+ *
+ * It is split in two so an engine can cache and batch:
+ *  - Stage 1, instant-independent facts built from bytes (parsed chains,
+ *    CRLs, a chain checked against the anchors and its CRLs without time,
+ *    a signed JSON document checked under its signer).  Each depends only
+ *    on the bytes it was built from (and the anchor set), so it can be
+ *    cached by those bytes and shared read-only between threads.
+ *  - Stage 2, per item at its own instant: validity windows, collateral
+ *    matching, TCB appraisal; its two ECDSA checks (QE report, quote) are
+ *    handed out as requests so a batch can deduplicate and group them.
+ * vouch_dcap_verify runs both stages for one quote without a cache.
  */
 typedef struct {
   int64_t at;                          /* verification instant, Unix seconds */
   bool allow_expired;                  /* QVL behaviour: expiry reported, not fatal */
   const struct vouch_anchors *anchors; /* trusted roots (borrowed) */
 } vouch_dcap_opts;
+
+typedef enum {
+  VOUCH_DCAP_CHAIN_PCK,         /* PCK certificate, its CA, the root */
+  VOUCH_DCAP_CHAIN_TCB_SIGNING, /* TCB Signing certificate (and root) */
+  VOUCH_DCAP_CHAIN_CA,          /* a PCK CA (and root): the PCK CRL issuer chain */
+} vouch_dcap_chain_kind;
+
+/* A parsed PEM chain with its roles.  err.code != VOUCH_OK records why it
+ * is unusable (that outcome is cached like any other). */
+typedef struct {
+  vouch_err err;
+  vouch_dcap_chain_kind kind;
+  struct vouch_cert *certs[VOUCH_LIMIT_PEM_CHAIN_CERTS]; /* owned */
+  size_t num_certs;
+  const struct vouch_cert *leaf;         /* PCK cert / TCB Signing / the CA */
+  const struct vouch_cert *intermediate; /* PCK chains: the PCK CA */
+  const struct vouch_cert *root;         /* the root shipped with the chain, if any */
+  struct vouch_pubkey *leaf_key;         /* owned */
+  uint8_t leaf_xy[64];                   /* the leaf's P-256 point */
+  bool has_pck;
+  vouch_pck_ext pck;     /* PCK chains */
+  bool platform_ca;      /* PCK issued by the Platform CA */
+  uint8_t sha256[VOUCH_SHA256_LEN]; /* of the PEM bytes */
+} vouch_dcap_chain;
+
+void vouch_dcap_chain_build(vouch_dcap_chain_kind kind, const char *pem, size_t len,
+                            vouch_dcap_chain *out);
+void vouch_dcap_chain_cleanup(vouch_dcap_chain *c);
+
+/* A parsed CRL (DER, PEM or hex). */
+typedef struct {
+  vouch_err err;
+  struct vouch_crl *crl; /* owned */
+  uint8_t sha256[VOUCH_SHA256_LEN]; /* of the DER */
+} vouch_dcap_crl;
+
+void vouch_dcap_crl_build(const uint8_t *data, size_t len, vouch_dcap_crl *out);
+void vouch_dcap_crl_cleanup(vouch_dcap_crl *c);
+
+/* A chain checked against the anchors and CRLs, without time: signatures,
+ * constraints, revocation, the root shipped in the chain being the anchor,
+ * the CA CRL coming from the right CA.  The windows of everything used are
+ * kept for the per-instant check. */
+typedef struct {
+  vouch_err err; /* E_REVOKED: a certificate on the path is listed */
+  vouch_chain_result chain;
+} vouch_dcap_trust;
+
+/* vouch_dcap_trust_build: |ca_crl| is the PCK CRL (PCK chains, and CA
+ * chains where it must come from that CA), NULL for TCB Signing chains. */
+void vouch_dcap_trust_build(const struct vouch_anchors *anchors, const vouch_dcap_chain *chain,
+                            const vouch_dcap_crl *root_crl, const vouch_dcap_crl *ca_crl,
+                            vouch_dcap_trust *out);
+
+/* A TCB Info or QE Identity: signature over the exact bytes checked with the
+ * signer chain's leaf key, then parsed. */
+typedef struct {
+  vouch_err err;
+  bool is_tcb_info;
+  vouch_tcb_info tcb_info;       /* owned */
+  vouch_qe_identity qe_identity; /* owned */
+  uint8_t sha256[VOUCH_SHA256_LEN]; /* of the signed text */
+} vouch_dcap_signed;
+
+void vouch_dcap_signed_build(bool is_tcb_info, const char *text, size_t len,
+                             const uint8_t sig[64], const vouch_dcap_chain *signer,
+                             vouch_dcap_signed *out);
+void vouch_dcap_signed_cleanup(vouch_dcap_signed *s);
+
+/* A memo: where stage-1 objects come from.  acquire returns the object
+ * built from exactly |key| (building it with |build| into a zeroed object
+ * of |obj_size| bytes on a miss) and a handle to release it with; |id| is
+ * unique per distinct object for the life of the memo, so composite keys
+ * can name their parts.  vouch_dcap_memo_none builds every time. */
+typedef struct {
+  void *(*acquire)(void *ctx, const uint8_t *key, size_t key_len, size_t obj_size,
+                   void (*build)(void *obj, void *arg), void *arg,
+                   void (*destroy)(void *obj), void **out_obj, uint64_t *out_id);
+  void (*release)(void *ctx, void *handle);
+  void *ctx;
+} vouch_dcap_memo;
+
+extern const vouch_dcap_memo vouch_dcap_memo_none;
+
+/* Everything stage 2 needs for one quote, with the handles that keep it. */
+#define VOUCH_DCAP_MAX_HANDLES 16
+typedef struct {
+  const vouch_dcap_chain *pck_chain;
+  const vouch_dcap_crl *root_crl, *pck_crl;
+  const vouch_dcap_trust *pck_trust;
+  const vouch_dcap_chain *pck_crl_chain;
+  const vouch_dcap_trust *pck_crl_trust;
+  const vouch_dcap_chain *tcb_chain;
+  const vouch_dcap_trust *tcb_trust;
+  const vouch_dcap_signed *tcb_info;
+  const vouch_dcap_chain *qe_chain;
+  const vouch_dcap_trust *qe_trust;
+  const vouch_dcap_signed *qe_identity;
+  bool out_of_memory; /* an object could not be had at all */
+  const vouch_dcap_collateral *coll; /* borrowed: valid until stage 2 is done */
+  /* private */
+  const vouch_dcap_memo *memo;
+  void *handles[VOUCH_DCAP_MAX_HANDLES];
+  size_t num_handles;
+} vouch_dcap_inputs;
+
+/* vouch_dcap_inputs_resolve builds (or finds in |memo|) every stage-1
+ * object for |q| with |coll|.  Objects that fail carry their error; the
+ * stage-2 run reports the first in QVL's order.  Always call
+ * vouch_dcap_inputs_release. */
+void vouch_dcap_inputs_resolve(const vouch_quote *q, const vouch_dcap_collateral *coll,
+                               const struct vouch_anchors *anchors, const vouch_dcap_memo *memo,
+                               vouch_dcap_inputs *in);
+void vouch_dcap_inputs_release(vouch_dcap_inputs *in);
 
 /* Hashes of everything a verdict was decided with (DESIGN.md "audit"). */
 typedef enum {
@@ -351,12 +476,47 @@ typedef struct {
   uint8_t item_sha256[VOUCH_DCAP_ITEM_COUNT][VOUCH_SHA256_LEN];
 } vouch_dcap_report;
 
-/* vouch_dcap_verify runs the QVL algorithm for a parsed quote.  Returns
- * VOUCH_OK when the quote could be appraised (report->tcb_status is then
- * the verdict, which may be OutOfDate or Revoked); otherwise the failure is
- * also in report->err.  A revoked PCK certificate yields VOUCH_E_REVOKED
- * with tcb_status Revoked; no matching TCB level yields
+/* One ECDSA P-256 check stage 2 needs: |xy| (64 bytes) identifies the key,
+ * |key| is an imported key when one exists (else the checker imports |xy|),
+ * |digest| is SHA-256 of the message, |sig| 64 bytes r||s.  The checker
+ * sets |result| to 1 (valid) or 0. */
+typedef struct {
+  const uint8_t *xy;
+  const struct vouch_pubkey *key;
+  uint8_t digest[VOUCH_SHA256_LEN];
+  const uint8_t *sig;
+  int result; /* -1 until checked */
+} vouch_dcap_sig;
+
+/* Stage 2 state for one quote (borrows the quote and the inputs). */
+typedef struct {
+  const vouch_quote *q;
+  const vouch_dcap_inputs *in;
+  vouch_dcap_opts opts;
+  vouch_dcap_report *rep;
+  bool failed;        /* a check before the signatures failed */
+  vouch_dcap_sig sigs[2]; /* [0] QE report (PCK key), [1] quote (attestation key) */
+  size_t num_sigs;        /* 0 when the signatures are not needed */
+  bool binding_ok;
+  vouch_status identity_status;
+  vouch_err identity_err;
+} vouch_dcap_job;
+
+/* vouch_dcap_begin runs every check before the signatures (in QVL's order)
+ * and lists the signature checks in job->sigs.  vouch_dcap_end takes their
+ * results and finishes the report; it returns VOUCH_OK when the quote
+ * could be appraised (the verdict is then report->tcb_status), otherwise
+ * the failure, also in report->err.  A revoked PCK certificate yields
+ * VOUCH_E_REVOKED with tcb_status Revoked; no matching TCB level yields
  * VOUCH_E_TCB_NOT_SUPPORTED with signatures_valid set. */
+void vouch_dcap_begin(const vouch_quote *q, const vouch_dcap_inputs *in,
+                      const vouch_dcap_opts *opts, vouch_dcap_report *report, vouch_dcap_job *job);
+VOUCH_MUST_CHECK vouch_status vouch_dcap_end(vouch_dcap_job *job);
+
+/* vouch_dcap_check_sig runs one signature request in place. */
+void vouch_dcap_check_sig(vouch_dcap_sig *sig);
+
+/* vouch_dcap_verify runs both stages for one quote, no cache. */
 VOUCH_MUST_CHECK vouch_status vouch_dcap_verify(const vouch_quote *q,
                                                 const vouch_dcap_collateral *coll,
                                                 const vouch_dcap_opts *opts,

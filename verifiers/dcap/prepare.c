@@ -1,0 +1,443 @@
+/* verifiers/dcap/prepare.c - stage 1 of DCAP verification: the
+ * instant-independent objects built from collateral bytes (parsed chains
+ * and CRLs, trust verdicts without time, signed JSON documents checked under
+ * their signer), and their resolution for one quote through a memo.
+ *
+ * Every builder records failures in the object instead of failing the call:
+ * "this chain does not verify" is a fact about those bytes like any other,
+ * and caching it spares the work when the same bad bytes come again.  The
+ * messages carry no stage prefix; stage 2 adds where the bytes came from. */
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "verifiers/dcap/dcap.h"
+
+static bool cn_contains(const struct vouch_cert *cert, const char *needle) {
+  char cn[256];
+  vouch_cert_subject_cn(cert, cn, sizeof(cn));
+  return strstr(cn, needle) != NULL;
+}
+
+/* ---- chains -------------------------------------------------------------- */
+
+static vouch_status assign_pck_roles(vouch_dcap_chain *c) {
+  for (size_t i = 0; i < c->num_certs; i++) {
+    const struct vouch_cert *cert = c->certs[i];
+    const struct vouch_cert **slot = NULL;
+    if (cn_contains(cert, "SGX PCK Certificate")) {
+      slot = &c->leaf;
+    } else if (cn_contains(cert, "Root CA")) {
+      slot = &c->root;
+    } else if (cn_contains(cert, "CA")) {
+      slot = &c->intermediate;
+    }
+    if (slot == NULL || *slot != NULL) {
+      char cn[256];
+      vouch_cert_subject_cn(cert, cn, sizeof(cn));
+      return vouch_fail(&c->err, VOUCH_E_CHAIN,
+                        "unexpected certificate '%s' (need exactly one PCK certificate, one PCK "
+                        "CA and one root)",
+                        cn);
+    }
+    *slot = cert;
+  }
+  if (c->leaf == NULL || c->intermediate == NULL || c->root == NULL) {
+    return vouch_fail(&c->err, VOUCH_E_CHAIN,
+                      "needs the PCK certificate, its CA and the root (got %zu certificates)",
+                      c->num_certs);
+  }
+  if (!vouch_cert_issued_by(c->leaf, c->intermediate) ||
+      !vouch_cert_issued_by(c->intermediate, c->root)) {
+    return vouch_fail(&c->err, VOUCH_E_CHAIN, "issuer names do not link leaf -> CA -> root");
+  }
+  const uint8_t *ext;
+  size_t ext_len = 0;
+  if (vouch_cert_extension(c->leaf, VOUCH_SGX_EXT_OID, &ext, &ext_len) != VOUCH_OK) {
+    return vouch_fail(&c->err, VOUCH_E_MALFORMED, "the PCK certificate has no SGX extension (%s)",
+                      VOUCH_SGX_EXT_OID);
+  }
+  vouch_err e = {0};
+  vouch_status s = vouch_pck_ext_parse(ext, ext_len, &c->pck, &e);
+  if (s != VOUCH_OK) return vouch_fail(&c->err, s, "PCK certificate: %s", e.msg);
+  c->has_pck = true;
+  char issuer[256];
+  vouch_cert_issuer_cn(c->leaf, issuer, sizeof(issuer));
+  c->platform_ca = strstr(issuer, "Platform") != NULL;
+  return VOUCH_OK;
+}
+
+/* assign_signer_roles: the leaf is the one certificate that is not
+ * self-issued and (for TCB Signing chains) has the TCB Signing CN. */
+static vouch_status assign_signer_roles(vouch_dcap_chain *c) {
+  for (size_t i = 0; i < c->num_certs; i++) {
+    const struct vouch_cert *cert = c->certs[i];
+    if (vouch_cert_is_self_issued(cert)) {
+      c->root = cert;
+      continue;
+    }
+    bool want = c->kind == VOUCH_DCAP_CHAIN_TCB_SIGNING ? cn_contains(cert, "TCB Signing")
+                                                        : cn_contains(cert, "CA");
+    if (want && c->leaf == NULL) c->leaf = cert;
+  }
+  if (c->leaf == NULL) {
+    return vouch_fail(&c->err, VOUCH_E_CHAIN, "has no %s certificate",
+                      c->kind == VOUCH_DCAP_CHAIN_TCB_SIGNING ? "TCB Signing" : "PCK CA");
+  }
+  return VOUCH_OK;
+}
+
+void vouch_dcap_chain_build(vouch_dcap_chain_kind kind, const char *pem, size_t len,
+                            vouch_dcap_chain *out) {
+  memset(out, 0, sizeof(*out));
+  out->kind = kind;
+  vouch_sha256(pem, len, out->sha256);
+  if (len == 0) {
+    vouch_fail(&out->err, VOUCH_E_COLLATERAL_MISSING, "is missing");
+    return;
+  }
+  vouch_err e = {0};
+  vouch_status s = vouch_cert_chain_from_pem(pem, len, out->certs, VOUCH_LIMIT_PEM_CHAIN_CERTS,
+                                             &out->num_certs, &e);
+  if (s != VOUCH_OK) {
+    vouch_fail(&out->err, s, "%s", e.msg);
+    return;
+  }
+  s = kind == VOUCH_DCAP_CHAIN_PCK ? assign_pck_roles(out) : assign_signer_roles(out);
+  if (s != VOUCH_OK) return;
+  if (vouch_cert_pubkey(out->leaf, &out->leaf_key) != VOUCH_OK ||
+      vouch_pubkey_p256_xy(out->leaf_key, out->leaf_xy) != VOUCH_OK) {
+    vouch_crypto_clear_errors();
+    vouch_fail(&out->err, VOUCH_E_UNSUPPORTED, "the %s key is not ECDSA P-256",
+               kind == VOUCH_DCAP_CHAIN_PCK ? "PCK certificate" : "signing certificate");
+  }
+}
+
+void vouch_dcap_chain_cleanup(vouch_dcap_chain *c) {
+  for (size_t i = 0; i < c->num_certs; i++) vouch_cert_free(c->certs[i]);
+  vouch_pubkey_free(c->leaf_key);
+  memset(c, 0, sizeof(*c));
+}
+
+/* ---- CRLs ------------------------------------------------------------------ */
+
+void vouch_dcap_crl_build(const uint8_t *data, size_t len, vouch_dcap_crl *out) {
+  memset(out, 0, sizeof(*out));
+  if (len == 0) {
+    vouch_fail(&out->err, VOUCH_E_COLLATERAL_MISSING, "is missing");
+    return;
+  }
+  vouch_err e = {0};
+  vouch_status s = vouch_crl_parse(data, len, &out->crl, &e);
+  if (s != VOUCH_OK) {
+    vouch_fail(&out->err, s, "%s", e.msg);
+    return;
+  }
+  size_t der_len = 0;
+  const uint8_t *der = vouch_crl_der(out->crl, &der_len);
+  vouch_sha256(der, der_len, out->sha256);
+}
+
+void vouch_dcap_crl_cleanup(vouch_dcap_crl *c) {
+  vouch_crl_free(c->crl);
+  memset(c, 0, sizeof(*c));
+}
+
+/* ---- trust ------------------------------------------------------------------ */
+
+void vouch_dcap_trust_build(const struct vouch_anchors *anchors, const vouch_dcap_chain *chain,
+                            const vouch_dcap_crl *root_crl, const vouch_dcap_crl *ca_crl,
+                            vouch_dcap_trust *out) {
+  memset(out, 0, sizeof(*out));
+  if (chain->err.code != VOUCH_OK) {
+    out->err = chain->err;
+    return;
+  }
+  struct vouch_crl *crls[2];
+  size_t num_crls = 0;
+  if (root_crl == NULL || root_crl->err.code != VOUCH_OK) {
+    vouch_fail(&out->err, VOUCH_E_COLLATERAL_MISSING, "no usable Root CA CRL");
+    return;
+  }
+  crls[num_crls++] = root_crl->crl;
+  if (ca_crl != NULL) {
+    if (ca_crl->err.code != VOUCH_OK) {
+      vouch_fail(&out->err, VOUCH_E_COLLATERAL_MISSING, "no usable PCK CRL");
+      return;
+    }
+    crls[num_crls++] = ca_crl->crl;
+  }
+  vouch_chain_opts o = {.require_crls = true, .no_time_check = true};
+  vouch_err e = {0};
+  vouch_status s = vouch_chain_verify(anchors, chain->leaf, chain->certs, chain->num_certs, crls,
+                                      num_crls, &o, &out->chain, &e);
+  vouch_crypto_clear_errors();
+  if (s != VOUCH_OK) {
+    vouch_fail(&out->err, s, "%s", e.msg);
+    return;
+  }
+  /* A root shipped with the chain must be the trusted root itself. */
+  if (chain->root != NULL) {
+    uint8_t fp[VOUCH_SHA256_LEN];
+    vouch_cert_sha256(chain->root, fp);
+    if (memcmp(fp, out->chain.anchor_sha256, sizeof(fp)) != 0) {
+      vouch_fail(&out->err, VOUCH_E_UNTRUSTED_ROOT, "the root in the chain is not the trusted root");
+    }
+  }
+}
+
+/* ---- signed JSON ---------------------------------------------------------------- */
+
+void vouch_dcap_signed_build(bool is_tcb_info, const char *text, size_t len,
+                             const uint8_t sig[64], const vouch_dcap_chain *signer,
+                             vouch_dcap_signed *out) {
+  memset(out, 0, sizeof(*out));
+  out->is_tcb_info = is_tcb_info;
+  vouch_sha256(text, len, out->sha256);
+  if (signer->err.code != VOUCH_OK) {
+    out->err = signer->err;
+    return;
+  }
+  if (vouch_ecdsa_verify_rs(signer->leaf_key, VOUCH_HASH_SHA256, (const uint8_t *)text, len, sig,
+                            64) != VOUCH_OK) {
+    vouch_crypto_clear_errors();
+    vouch_fail(&out->err, VOUCH_E_SIGNATURE, "signature is invalid (TCB Signing key, exact JSON bytes)");
+    return;
+  }
+  vouch_err e = {0};
+  vouch_status s = is_tcb_info ? vouch_tcb_info_parse(text, len, &out->tcb_info, &e)
+                               : vouch_qe_identity_parse(text, len, &out->qe_identity, &e);
+  if (s != VOUCH_OK) vouch_fail(&out->err, s, "%s", e.msg);
+}
+
+void vouch_dcap_signed_cleanup(vouch_dcap_signed *s) {
+  vouch_tcb_info_cleanup(&s->tcb_info);
+  vouch_qe_identity_cleanup(&s->qe_identity);
+  memset(s, 0, sizeof(*s));
+}
+
+/* ---- the memo that keeps nothing ------------------------------------------------ */
+
+typedef struct {
+  void *obj;
+  void (*destroy)(void *obj);
+} none_handle;
+
+static _Atomic uint64_t g_none_ids;
+
+static void *none_acquire(void *ctx, const uint8_t *key, size_t key_len, size_t obj_size,
+                          void (*build)(void *obj, void *arg), void *arg,
+                          void (*destroy)(void *obj), void **out_obj, uint64_t *out_id) {
+  (void)ctx;
+  (void)key;
+  (void)key_len;
+  none_handle *h = malloc(sizeof(*h));
+  void *obj = calloc(1, obj_size);
+  if (h == NULL || obj == NULL) {
+    free(h);
+    free(obj);
+    return NULL;
+  }
+  build(obj, arg);
+  h->obj = obj;
+  h->destroy = destroy;
+  *out_obj = obj;
+  *out_id = atomic_fetch_add(&g_none_ids, 1) + 1;
+  return h;
+}
+
+static void none_release(void *ctx, void *handle) {
+  (void)ctx;
+  none_handle *h = handle;
+  h->destroy(h->obj);
+  free(h->obj);
+  free(h);
+}
+
+const vouch_dcap_memo vouch_dcap_memo_none = {.acquire = none_acquire, .release = none_release};
+
+/* ---- resolution through the memo ------------------------------------------------- */
+
+/* Memo keys: a tag byte, then the exact inputs.  Composite objects name
+ * their parts by memo id, which is unique per distinct object, so their
+ * keys need no bytes of the parts. */
+enum { TAG_CHAIN = 'C', TAG_CRL = 'R', TAG_TRUST = 'T', TAG_SIGNED = 'S' };
+
+typedef struct {
+  vouch_dcap_inputs *in;
+  vouch_buf key;
+  bool oom;
+} resolver;
+
+static void *acquire(resolver *r, size_t obj_size, void (*build)(void *, void *), void *arg,
+                     void (*destroy)(void *), uint64_t *id) {
+  vouch_dcap_inputs *in = r->in;
+  void *obj = NULL;
+  if (vouch_buf_status(&r->key) != VOUCH_OK || in->num_handles >= VOUCH_DCAP_MAX_HANDLES) {
+    r->oom = true;
+    return NULL;
+  }
+  void *h = in->memo->acquire(in->memo->ctx, (const uint8_t *)r->key.data, r->key.len, obj_size,
+                              build, arg, destroy, &obj, id);
+  if (h == NULL) {
+    r->oom = true;
+    return NULL;
+  }
+  in->handles[in->num_handles++] = h;
+  return obj;
+}
+
+static void put_u64(vouch_buf *b, uint64_t v) { vouch_buf_append(b, &v, sizeof(v)); }
+
+typedef struct {
+  vouch_dcap_chain_kind kind;
+  const char *pem;
+  size_t len;
+} chain_arg;
+
+static void build_chain(void *obj, void *arg) {
+  chain_arg *a = arg;
+  vouch_dcap_chain_build(a->kind, a->pem, a->len, obj);
+}
+static void destroy_chain(void *obj) { vouch_dcap_chain_cleanup(obj); }
+
+static const vouch_dcap_chain *get_chain(resolver *r, vouch_dcap_chain_kind kind, const void *pem,
+                                         size_t len, uint64_t *id) {
+  vouch_buf_reset(&r->key);
+  vouch_buf_putc(&r->key, TAG_CHAIN);
+  vouch_buf_putc(&r->key, (char)kind);
+  vouch_buf_append(&r->key, pem, len);
+  chain_arg a = {.kind = kind, .pem = pem, .len = len};
+  return acquire(r, sizeof(vouch_dcap_chain), build_chain, &a, destroy_chain, id);
+}
+
+typedef struct {
+  const uint8_t *data;
+  size_t len;
+} crl_arg;
+
+static void build_crl(void *obj, void *arg) {
+  crl_arg *a = arg;
+  vouch_dcap_crl_build(a->data, a->len, obj);
+}
+static void destroy_crl(void *obj) { vouch_dcap_crl_cleanup(obj); }
+
+static const vouch_dcap_crl *get_crl(resolver *r, const vouch_blob *b, uint64_t *id) {
+  vouch_buf_reset(&r->key);
+  vouch_buf_putc(&r->key, TAG_CRL);
+  vouch_buf_append(&r->key, b->data, b->len);
+  crl_arg a = {.data = b->data, .len = b->len};
+  return acquire(r, sizeof(vouch_dcap_crl), build_crl, &a, destroy_crl, id);
+}
+
+typedef struct {
+  const struct vouch_anchors *anchors;
+  const vouch_dcap_chain *chain;
+  const vouch_dcap_crl *root_crl, *ca_crl;
+} trust_arg;
+
+static void build_trust(void *obj, void *arg) {
+  trust_arg *a = arg;
+  vouch_dcap_trust_build(a->anchors, a->chain, a->root_crl, a->ca_crl, obj);
+}
+static void destroy_trust(void *obj) { memset(obj, 0, sizeof(vouch_dcap_trust)); }
+
+static const vouch_dcap_trust *get_trust(resolver *r, const struct vouch_anchors *anchors,
+                                         const vouch_dcap_chain *chain, uint64_t chain_id,
+                                         const vouch_dcap_crl *root_crl, uint64_t root_id,
+                                         const vouch_dcap_crl *ca_crl, uint64_t ca_id) {
+  vouch_buf_reset(&r->key);
+  vouch_buf_putc(&r->key, TAG_TRUST);
+  put_u64(&r->key, vouch_anchors_id(anchors));
+  put_u64(&r->key, chain_id);
+  put_u64(&r->key, root_id);
+  put_u64(&r->key, ca_crl ? ca_id : 0);
+  trust_arg a = {.anchors = anchors, .chain = chain, .root_crl = root_crl, .ca_crl = ca_crl};
+  uint64_t id;
+  return acquire(r, sizeof(vouch_dcap_trust), build_trust, &a, destroy_trust, &id);
+}
+
+typedef struct {
+  bool tcb;
+  const vouch_blob *text, *sig;
+  const vouch_dcap_chain *signer;
+} signed_arg;
+
+static void build_signed(void *obj, void *arg) {
+  signed_arg *a = arg;
+  vouch_dcap_signed_build(a->tcb, (const char *)a->text->data, a->text->len, a->sig->data,
+                          a->signer, obj);
+}
+static void destroy_signed(void *obj) { vouch_dcap_signed_cleanup(obj); }
+
+static const vouch_dcap_signed *get_signed(resolver *r, bool tcb, const vouch_blob *text,
+                                           const vouch_blob *sig, const vouch_dcap_chain *signer,
+                                           uint64_t signer_id) {
+  if (text->len == 0 || sig->len != 64) return NULL; /* stage 2 reports it missing */
+  vouch_buf_reset(&r->key);
+  vouch_buf_putc(&r->key, TAG_SIGNED);
+  vouch_buf_putc(&r->key, tcb ? 1 : 0);
+  put_u64(&r->key, signer_id);
+  vouch_buf_append(&r->key, sig->data, 64);
+  vouch_buf_append(&r->key, text->data, text->len);
+  signed_arg a = {.tcb = tcb, .text = text, .sig = sig, .signer = signer};
+  uint64_t id;
+  return acquire(r, sizeof(vouch_dcap_signed), build_signed, &a, destroy_signed, &id);
+}
+
+void vouch_dcap_inputs_resolve(const vouch_quote *q, const vouch_dcap_collateral *coll,
+                               const struct vouch_anchors *anchors, const vouch_dcap_memo *memo,
+                               vouch_dcap_inputs *in) {
+  memset(in, 0, sizeof(*in));
+  in->memo = memo ? memo : &vouch_dcap_memo_none;
+  in->coll = coll;
+  resolver r = {.in = in};
+  vouch_buf_init(&r.key, VOUCH_LIMIT_COLLATERAL + 256);
+  uint64_t pck_id = 0, root_id = 0, pck_crl_id = 0, ca_id = 0, tcb_id = 0, qe_id = 0;
+
+  /* The PCK chain: in the quote (type 5) or from collateral (types 1-4). */
+  if (q->cert_type == 5) {
+    in->pck_chain = get_chain(&r, VOUCH_DCAP_CHAIN_PCK, q->cert_data, q->cert_data_len, &pck_id);
+  } else if (coll->pck_certificate_chain.len > 0) {
+    in->pck_chain = get_chain(&r, VOUCH_DCAP_CHAIN_PCK, coll->pck_certificate_chain.data,
+                              coll->pck_certificate_chain.len, &pck_id);
+  }
+  if (coll->root_ca_crl.len > 0) in->root_crl = get_crl(&r, &coll->root_ca_crl, &root_id);
+  if (coll->pck_crl.len > 0) in->pck_crl = get_crl(&r, &coll->pck_crl, &pck_crl_id);
+  bool crls_ok = in->root_crl && in->pck_crl;
+  if (in->pck_chain && crls_ok) {
+    in->pck_trust = get_trust(&r, anchors, in->pck_chain, pck_id, in->root_crl, root_id,
+                              in->pck_crl, pck_crl_id);
+  }
+  in->pck_crl_chain = get_chain(&r, VOUCH_DCAP_CHAIN_CA, coll->pck_crl_issuer_chain.data,
+                                coll->pck_crl_issuer_chain.len, &ca_id);
+  if (in->pck_crl_chain && in->root_crl) {
+    in->pck_crl_trust =
+        get_trust(&r, anchors, in->pck_crl_chain, ca_id, in->root_crl, root_id, NULL, 0);
+  }
+  in->tcb_chain = get_chain(&r, VOUCH_DCAP_CHAIN_TCB_SIGNING, coll->tcb_info_issuer_chain.data,
+                            coll->tcb_info_issuer_chain.len, &tcb_id);
+  if (in->tcb_chain && in->root_crl) {
+    in->tcb_trust = get_trust(&r, anchors, in->tcb_chain, tcb_id, in->root_crl, root_id, NULL, 0);
+  }
+  if (in->tcb_chain) {
+    in->tcb_info = get_signed(&r, true, &coll->tcb_info, &coll->tcb_info_signature,
+                              in->tcb_chain, tcb_id);
+  }
+  in->qe_chain = get_chain(&r, VOUCH_DCAP_CHAIN_TCB_SIGNING, coll->qe_identity_issuer_chain.data,
+                           coll->qe_identity_issuer_chain.len, &qe_id);
+  if (in->qe_chain && in->root_crl) {
+    in->qe_trust = get_trust(&r, anchors, in->qe_chain, qe_id, in->root_crl, root_id, NULL, 0);
+  }
+  if (in->qe_chain) {
+    in->qe_identity = get_signed(&r, false, &coll->qe_identity, &coll->qe_identity_signature,
+                                 in->qe_chain, qe_id);
+  }
+  in->out_of_memory = r.oom;
+  vouch_buf_free(&r.key);
+}
+
+void vouch_dcap_inputs_release(vouch_dcap_inputs *in) {
+  for (size_t i = in->num_handles; i > 0; i--) in->memo->release(in->memo->ctx, in->handles[i - 1]);
+  in->num_handles = 0;
+}
