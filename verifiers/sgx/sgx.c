@@ -8,6 +8,7 @@
  *   error            could not be evaluated: bad input, missing or
  *                    out-of-window collateral, wrong collateral */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "crypto/crypto.h"
@@ -128,28 +129,31 @@ static void add_audit(vouch_result *r, const vouch_dcap_report *d) {
   }
 }
 
-void vouch_sgx_verify(const uint8_t *quote, size_t quote_len, const vouch_dcap_collateral *coll,
-                      const vouch_dcap_source *source, const vouch_sgx_opts *opts,
-                      vouch_result *out) {
+void vouch_sgx_begin(vouch_sgx_item *it, const uint8_t *quote, size_t quote_len,
+                     const vouch_dcap_collateral *coll, const vouch_dcap_source *source,
+                     const vouch_sgx_opts *opts, const vouch_dcap_memo *memo, vouch_result *out) {
   vouch_result_init(out, opts->dcap.at);
+  it->stage = VOUCH_SGX_DONE;
+  it->num_sigs = 0;
+  it->has_inputs = false;
+  it->opts = *opts;
   vouch_err err = {0};
-  vouch_quote q;
   vouch_dcap_collateral resolved = {0};
-  vouch_dcap_report rep;
 
-  if (vouch_quote_parse(quote, quote_len, &q, &err) != VOUCH_OK) {
+  if (vouch_quote_parse(quote, quote_len, &it->q, &err) != VOUCH_OK) {
     prefix_error(&err);
     vouch_result_fail(out, VOUCH_VERDICT_ERROR, &err);
     return;
   }
-  if (q.body_type != VOUCH_BODY_SGX) {
+  const vouch_quote *q = &it->q;
+  if (q->body_type != VOUCH_BODY_SGX) {
     vouch_fail(&err, VOUCH_E_UNSUPPORTED, "sgx: the quote carries a TD report (use type tdx)");
     vouch_result_fail(out, VOUCH_VERDICT_ERROR, &err);
     return;
   }
-  add_report_claims(out, &q);
+  add_report_claims(out, q);
   uint8_t qhash[32];
-  vouch_sha256(quote, q.total_len, qhash);
+  vouch_sha256(quote, q->total_len, qhash);
   vouch_result_add_item(out, "quote", qhash);
 
   if (coll == NULL) {
@@ -157,7 +161,7 @@ void vouch_sgx_verify(const uint8_t *quote, size_t quote_len, const vouch_dcap_c
     if (source == NULL || source->resolve == NULL) {
       vouch_fail(&err, VOUCH_E_COLLATERAL_MISSING,
                  "collateral: none given (inline \"collateral\", or --collateral FILE|DIR)");
-    } else if (vouch_dcap_lookup_for_quote(&q, NULL, opts->dcap.at, &key, &err) == VOUCH_OK) {
+    } else if (vouch_dcap_lookup_for_quote(q, NULL, opts->dcap.at, &key, &err) == VOUCH_OK) {
       source->resolve(source->ctx, &key, &resolved, &err);
     }
     if (err.code != VOUCH_OK) {
@@ -168,26 +172,45 @@ void vouch_sgx_verify(const uint8_t *quote, size_t quote_len, const vouch_dcap_c
     }
     coll = &resolved;
   }
-
-  vouch_status s = vouch_dcap_verify(&q, coll, &opts->dcap, &rep);
+  /* Stage 1 through the memo, then stage 2 up to the signatures.  The
+   * collateral bytes are needed only until vouch_dcap_begin returns. */
+  vouch_dcap_inputs_resolve(q, coll, opts->dcap.anchors, memo, &it->in);
+  it->has_inputs = true;
+  vouch_dcap_begin(q, &it->in, &opts->dcap, &it->rep, &it->job);
+  it->in.coll = NULL;
   vouch_dcap_collateral_cleanup(&resolved);
-  add_dcap_claims(out, &rep);
-  add_audit(out, &rep);
-  if (rep.has_tcb_status) {
+  it->num_sigs = it->job.num_sigs;
+  for (size_t i = 0; i < it->num_sigs; i++) it->sigs[i] = &it->job.sigs[i];
+  it->stage = VOUCH_SGX_SIGNATURES;
+}
+
+void vouch_sgx_end(vouch_sgx_item *it, vouch_result *out) {
+  if (it->stage != VOUCH_SGX_SIGNATURES) return; /* already final */
+  it->stage = VOUCH_SGX_DONE;
+  const vouch_quote *q = &it->q;
+  const vouch_sgx_opts *opts = &it->opts;
+  const vouch_dcap_report *rep = &it->rep;
+  vouch_err err = {0};
+  vouch_status s = vouch_dcap_end(&it->job);
+  vouch_dcap_inputs_release(&it->in);
+  it->has_inputs = false;
+  add_dcap_claims(out, rep);
+  add_audit(out, rep);
+  if (rep->has_tcb_status) {
     snprintf(out->tcb_status, sizeof(out->tcb_status), "%s",
-             vouch_tcb_status_name(rep.tcb_status));
+             vouch_tcb_status_name(rep->tcb_status));
   }
   if (s != VOUCH_OK) {
-    err = rep.err;
+    err = rep->err;
     prefix_error(&err);
     vouch_result_fail(out, verdict_for_failure(s), &err);
     return;
   }
-  for (size_t i = 0; i < rep.num_platform_advisories; i++) {
-    vouch_result_add_advisory(out, rep.platform_advisories[i]);
+  for (size_t i = 0; i < rep->num_platform_advisories; i++) {
+    vouch_result_add_advisory(out, rep->platform_advisories[i]);
   }
-  for (size_t i = 0; i < rep.num_qe_advisories; i++) {
-    vouch_result_add_advisory(out, rep.qe_advisories[i]);
+  for (size_t i = 0; i < rep->num_qe_advisories; i++) {
+    vouch_result_add_advisory(out, rep->qe_advisories[i]);
   }
 
   /* Runtime data binding (Azure Attestation semantics for SGX). */
@@ -195,7 +218,7 @@ void vouch_sgx_verify(const uint8_t *quote, size_t quote_len, const vouch_dcap_c
     uint8_t h[32];
     vouch_sha256(opts->runtime_data, opts->runtime_data_len, h);
     vouch_result_claim_hex(out, "sgx_ehd", opts->runtime_data, opts->runtime_data_len);
-    if (memcmp(h, q.isv.report_data, 32) != 0) {
+    if (memcmp(h, q->isv.report_data, 32) != 0) {
       vouch_fail(&err, VOUCH_E_BINDING,
                  "sgx: runtime data does not match REPORTDATA[0:32] (SHA-256 of the data)");
       vouch_result_fail(out, VOUCH_VERDICT_CONTRAINDICATED, &err);
@@ -204,9 +227,32 @@ void vouch_sgx_verify(const uint8_t *quote, size_t quote_len, const vouch_dcap_c
   }
 
   /* Only now, with every check passed, does the verdict leave "error". */
-  vouch_verdict v = vouch_verdict_for_tcb_status(rep.tcb_status);
-  if (vouch_sgx_report_is_debug(&q.isv) && v == VOUCH_VERDICT_AFFIRMING) {
+  vouch_verdict v = vouch_verdict_for_tcb_status(rep->tcb_status);
+  if (vouch_sgx_report_is_debug(&q->isv) && v == VOUCH_VERDICT_AFFIRMING) {
     v = VOUCH_VERDICT_WARNING; /* a debug enclave is at best a warning */
   }
   out->verdict = v;
+}
+
+void vouch_sgx_abandon(vouch_sgx_item *it) {
+  if (it->has_inputs) vouch_dcap_inputs_release(&it->in);
+  it->has_inputs = false;
+  it->stage = VOUCH_SGX_DONE;
+}
+
+void vouch_sgx_verify(const uint8_t *quote, size_t quote_len, const vouch_dcap_collateral *coll,
+                      const vouch_dcap_source *source, const vouch_sgx_opts *opts,
+                      vouch_result *out) {
+  vouch_sgx_item *it = malloc(sizeof(*it));
+  if (it == NULL) {
+    vouch_err err = {0};
+    vouch_result_init(out, opts->dcap.at);
+    vouch_fail(&err, VOUCH_E_NOMEM, "sgx: out of memory");
+    vouch_result_fail(out, VOUCH_VERDICT_ERROR, &err);
+    return;
+  }
+  vouch_sgx_begin(it, quote, quote_len, coll, source, opts, NULL, out);
+  for (size_t i = 0; i < it->num_sigs; i++) vouch_dcap_check_sig(it->sigs[i]);
+  vouch_sgx_end(it, out);
+  free(it);
 }

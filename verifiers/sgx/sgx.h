@@ -29,6 +29,35 @@ void vouch_sgx_verify(const uint8_t *quote, size_t quote_len, const vouch_dcap_c
                       const vouch_dcap_source *source, const vouch_sgx_opts *opts,
                       vouch_result *out);
 
+/* The same in two steps, for engines that batch signature checks:
+ * vouch_sgx_begin parses, resolves collateral (stage-1 objects through
+ * |memo|, NULL for none) and runs every check before the signatures; it
+ * lists the signature checks still needed in it->sigs.  The caller runs
+ * them (vouch_dcap_check_sig, or its own batched checker setting each
+ * ->result), then vouch_sgx_end finishes |out|.  |quote| must stay valid
+ * until vouch_sgx_end; collateral only until vouch_sgx_begin returns.
+ * When begin already decided the result, num_sigs is 0 and end does
+ * nothing.  vouch_sgx_abandon releases an item that will not be ended. */
+typedef enum { VOUCH_SGX_DONE, VOUCH_SGX_SIGNATURES } vouch_sgx_stage;
+
+typedef struct {
+  vouch_sgx_stage stage;
+  vouch_sgx_opts opts;
+  vouch_quote q;
+  bool has_inputs;
+  vouch_dcap_inputs in;
+  vouch_dcap_report rep;
+  vouch_dcap_job job;
+  vouch_dcap_sig *sigs[2];
+  size_t num_sigs;
+} vouch_sgx_item;
+
+void vouch_sgx_begin(vouch_sgx_item *it, const uint8_t *quote, size_t quote_len,
+                     const vouch_dcap_collateral *coll, const vouch_dcap_source *source,
+                     const vouch_sgx_opts *opts, const vouch_dcap_memo *memo, vouch_result *out);
+void vouch_sgx_end(vouch_sgx_item *it, vouch_result *out);
+void vouch_sgx_abandon(vouch_sgx_item *it);
+
 /* vouch_verdict_for_tcb_status maps a DCAP TCB status to a verdict. */
 vouch_verdict vouch_verdict_for_tcb_status(vouch_tcb_status s);
 
