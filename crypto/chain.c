@@ -342,7 +342,7 @@ static void add_window(vouch_chain_result *out, const char *name, bool is_crl, i
                        int64_t until) {
   if (out->num_windows >= VOUCH_CHAIN_MAX_WINDOWS) return;
   vouch_chain_window *w = &out->windows[out->num_windows++];
-  snprintf(w->name, sizeof(w->name), "%s", name);
+  snprintf(w->name, sizeof(w->name), "%.63s", name);
   w->is_crl = is_crl;
   w->from = from;
   w->until = until;

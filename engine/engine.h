@@ -1,10 +1,10 @@
-/* engine/engine.h - from input streams to result streams: the per-item
- * envelope scanner, the collateral directory, and the bulk verification
- * run (NDJSON in, one NDJSON result per input line out).
+/* engine/engine.h - the engine's building blocks: the per-item envelope
+ * scanner, the collateral directory, the collateral/signature cache, and
+ * the single-item verification path.
  *
- * This first cut processes items in order on the calling thread with plain
- * reads and writes; the io_uring loop, batching pool and collateral cache
- * replace the internals of vouch_run_verify behind this same interface. */
+ * The engine itself (pool, batches, cache, I/O loop) is used through
+ * engine/vouch.h; this header has the pieces it is built from, which tools
+ * and tests use directly. */
 #ifndef VOUCH_ENGINE_H
 #define VOUCH_ENGINE_H
 
@@ -80,31 +80,51 @@ size_t vouch_colldir_count(const struct vouch_colldir *d);
 VOUCH_MUST_CHECK vouch_status vouch_colldir_import(const char *dir, const uint8_t *data,
                                                    size_t len, size_t *out_num, vouch_err *err);
 
+/* ---- Collateral and signature cache (engine/cache.c) ---------------------- */
+struct vouch_cache;
+
+typedef struct {
+  size_t max_entries; /* 0: 200000 */
+  size_t max_bytes;   /* estimated; 0: 128 MiB */
+  size_t shards;      /* 0: 64 */
+} vouch_cache_config;
+
+typedef struct {
+  uint64_t hits, misses, evictions;
+  uint64_t collisions; /* same hash, different bytes: counted, never served */
+  uint64_t entries, bytes;
+} vouch_cache_stats;
+
+struct vouch_cache *vouch_cache_new(const vouch_cache_config *cfg);
+void vouch_cache_free(struct vouch_cache *c);
+/* vouch_cache_acquire: the object built from exactly |key| (built on a
+ * miss, outside the lock).  Returns a handle for vouch_cache_release, or
+ * NULL when memory runs out.  *out_id is unique per distinct entry. */
+void *vouch_cache_acquire(struct vouch_cache *c, const uint8_t *key, size_t key_len,
+                          size_t obj_size, void (*build)(void *obj, void *arg), void *arg,
+                          void (*destroy)(void *obj), void **out_obj, uint64_t *out_id);
+void vouch_cache_release(struct vouch_cache *c, void *handle);
+/* Verified-signature cache: key = public point || digest || signature. */
+bool vouch_cache_sig_lookup(struct vouch_cache *c, const uint8_t *key, size_t key_len,
+                            int *out_result);
+void vouch_cache_sig_store(struct vouch_cache *c, const uint8_t *key, size_t key_len, int result);
+void vouch_cache_stats_get(const struct vouch_cache *c, vouch_cache_stats *out);
+/* vouch_cache_memo adapts the cache to the DCAP verifier's memo. */
+vouch_dcap_memo vouch_cache_memo(struct vouch_cache *c);
+/* For tests: replace the hash (to force collisions). */
+void vouch_cache_set_hash_for_testing(struct vouch_cache *c,
+                                      void (*hash)(const uint8_t *key, size_t len, uint64_t *lo,
+                                                   uint64_t *hi));
+
 /* ---- Bulk verification -------------------------------------------------- */
+/* The configuration of the single-item path. */
 typedef struct {
   int64_t at;                      /* default instant (items may override) */
   bool allow_expired;
   const struct vouch_anchors *anchors;
   const vouch_dcap_collateral *collateral; /* fixed bundle, or NULL */
   const vouch_dcap_source *source;         /* directory source, or NULL */
-  size_t max_line;                 /* 0 = VOUCH_LIMIT_LINE */
-  bool progress;                   /* progress line on stderr */
 } vouch_run_config;
-
-typedef struct {
-  uint64_t items;
-  uint64_t by_verdict[4]; /* indexed by vouch_verdict */
-  uint64_t bytes_in;
-  double seconds;
-} vouch_run_stats;
-
-/* vouch_run_verify reads NDJSON envelopes from |in| and writes one result
- * line per input line to |out| (blank lines are skipped and not counted).
- * Lines over the limit, malformed envelopes and unsupported types give
- * error results; the run continues.  Fails only on I/O errors. */
-VOUCH_MUST_CHECK vouch_status vouch_run_verify(const vouch_run_config *cfg, FILE *in,
-                                               const char *in_name, FILE *out,
-                                               vouch_run_stats *stats, vouch_err *err);
 
 /* vouch_verify_one verifies one decoded envelope into |out|. */
 void vouch_verify_one(const vouch_run_config *cfg, const vouch_envelope *env,

@@ -1,14 +1,22 @@
 /* tools/vouch.c - the vouch command line. */
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#ifdef VOUCH_HAVE_JEMALLOC
+#include <jemalloc/jemalloc.h>
+#endif
+
 #include "crypto/crypto.h"
 #include "engine/engine.h"
+#include "engine/vouch.h"
 #include "tools/commands.h"
 
 /* Exit codes (documented in --help). */
@@ -159,25 +167,88 @@ static vouch_status load_collateral(verify_setup *s, const char *path, vouch_err
   return VOUCH_OK;
 }
 
-static int exit_for(const vouch_run_stats *st) {
-  if (st->by_verdict[VOUCH_VERDICT_ERROR] > 0) return EXIT_ITEM_ERROR;
-  if (st->by_verdict[VOUCH_VERDICT_CONTRAINDICATED] > 0) return EXIT_CONTRAINDICATED;
+static int exit_for(const uint64_t by_verdict[4]) {
+  if (by_verdict[VOUCH_VERDICT_ERROR] > 0) return EXIT_ITEM_ERROR;
+  if (by_verdict[VOUCH_VERDICT_CONTRAINDICATED] > 0) return EXIT_CONTRAINDICATED;
   return EXIT_ALL_OK;
 }
 
-static void print_summary(const vouch_run_stats *st) {
+static void print_summary(const vouch_engine_stats *st, bool detailed) {
+  double rate = st->seconds > 0 ? (double)st->items / st->seconds : 0.0;
   fprintf(stderr,
           "vouch: %llu items in %.2f s (%.0f items/s): affirming %llu, warning %llu, "
           "contraindicated %llu, error %llu\n",
-          (unsigned long long)st->items, st->seconds,
-          st->seconds > 0 ? (double)st->items / st->seconds : 0.0,
+          (unsigned long long)st->items, st->seconds, rate,
           (unsigned long long)st->by_verdict[0], (unsigned long long)st->by_verdict[1],
           (unsigned long long)st->by_verdict[2], (unsigned long long)st->by_verdict[3]);
+  uint64_t saved = st->sig_requested - st->sig_checked;
+  fprintf(stderr,
+          "vouch: signature checks: %llu needed, %llu computed, %llu saved (%llu cached, %llu "
+          "shared in a batch)\n",
+          (unsigned long long)st->sig_requested, (unsigned long long)st->sig_checked,
+          (unsigned long long)saved, (unsigned long long)st->sig_cache_hits,
+          (unsigned long long)st->sig_batch_dups);
+  uint64_t lookups = st->cache_hits + st->cache_misses;
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  fprintf(stderr,
+          "vouch: cache: %llu lookups, %.1f%% hits, %llu entries (~%.1f MiB), %llu evictions; "
+          "peak memory %.1f MiB%s\n",
+          (unsigned long long)lookups, lookups ? 100.0 * (double)st->cache_hits / (double)lookups : 0.0,
+          (unsigned long long)st->cache_entries, (double)st->cache_bytes / 1048576.0,
+          (unsigned long long)st->cache_evictions, (double)ru.ru_maxrss / 1024.0,
+          st->used_io_uring ? "; io_uring" : "; plain I/O");
+  if (st->skipped_shard > 0) {
+    fprintf(stderr, "vouch: %llu of %llu input items belong to other shards\n",
+            (unsigned long long)st->skipped_shard, (unsigned long long)st->lines_in);
+  }
+  if (detailed) {
+#ifdef VOUCH_HAVE_JEMALLOC
+    fprintf(stderr, "vouch: allocator statistics (jemalloc):\n");
+    malloc_stats_print(NULL, NULL, "gblxe");
+#else
+    fprintf(stderr, "vouch: --stats: this build does not use jemalloc (sanitizer build)\n");
+#endif
+  }
+}
+
+/* prepare_resume truncates |path| after its last complete line and
+ * returns how many complete lines it holds (the items already done). */
+static bool prepare_resume(const char *path, uint64_t *out_lines) {
+  FILE *f = fopen(path, "rb");
+  *out_lines = 0;
+  if (f == NULL) return errno == ENOENT; /* nothing done yet */
+  uint64_t lines = 0;
+  long long last_nl = -1, pos = 0;
+  int ch;
+  while ((ch = getc(f)) != EOF) {
+    if (ch == '\n') {
+      lines++;
+      last_nl = pos;
+    }
+    pos++;
+  }
+  fclose(f);
+  if (truncate(path, (off_t)(last_nl + 1)) != 0) return false;
+  *out_lines = lines;
+  return true;
+}
+
+/* parse_uint reads a decimal in [lo, hi]. */
+static bool parse_uint(const char *s, unsigned long long lo, unsigned long long hi,
+                       unsigned long long *out) {
+  char *end;
+  errno = 0;
+  unsigned long long v = strtoull(s, &end, 10);
+  if (errno != 0 || end == s || *end != '\0' || v < lo || v > hi) return false;
+  *out = v;
+  return true;
 }
 
 static int cmd_verify(int argc, char **argv) {
   enum { O_TYPE = 256, O_EVIDENCE, O_COLLATERAL, O_ANCHOR, O_AT, O_ALLOW_EXPIRED, O_MAX_LINE,
-         O_PROGRESS, O_NO_PROGRESS };
+         O_PROGRESS, O_NO_PROGRESS, O_JOBS, O_BATCH, O_ORDERED, O_NO_CACHE, O_SHARD, O_RESUME,
+         O_STATS, O_NO_URING };
   static const struct option kOpts[] = {
       {"type", required_argument, NULL, O_TYPE},
       {"evidence", required_argument, NULL, O_EVIDENCE},
@@ -189,14 +260,23 @@ static int cmd_verify(int argc, char **argv) {
       {"max-line", required_argument, NULL, O_MAX_LINE},
       {"progress", no_argument, NULL, O_PROGRESS},
       {"no-progress", no_argument, NULL, O_NO_PROGRESS},
+      {"jobs", required_argument, NULL, O_JOBS},
+      {"batch", required_argument, NULL, O_BATCH},
+      {"ordered", no_argument, NULL, O_ORDERED},
+      {"no-cache", no_argument, NULL, O_NO_CACHE},
+      {"shard", required_argument, NULL, O_SHARD},
+      {"resume", no_argument, NULL, O_RESUME},
+      {"stats", no_argument, NULL, O_STATS},
+      {"no-io-uring", no_argument, NULL, O_NO_URING},
       {"quiet", no_argument, NULL, 'q'},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0}};
   const char *type = NULL, *evidence = NULL, *collateral = NULL, *output = NULL;
   const char *anchors[16];
   int num_anchors = 0, progress = -1;
-  bool quiet = false;
-  vouch_run_config cfg = {.at = (int64_t)time(NULL)};
+  bool quiet = false, resume = false, stats_flag = false;
+  vouch_engine_config ecfg = {.at = (int64_t)time(NULL)};
+  unsigned long long v;
   int c;
   optind = 1;
   while ((c = getopt_long(argc, argv, "o:qh", kOpts, NULL)) != -1) {
@@ -212,23 +292,50 @@ static int cmd_verify(int argc, char **argv) {
         anchors[num_anchors++] = optarg;
         break;
       case O_AT:
-        if (vouch_time_parse(optarg, strlen(optarg), &cfg.at) != VOUCH_OK) {
+        if (vouch_time_parse(optarg, strlen(optarg), &ecfg.at) != VOUCH_OK) {
           usage_error("verify", "--at takes RFC 3339 (2025-07-19T10:01:17Z) or Unix seconds");
           return EXIT_USAGE;
         }
         break;
-      case O_ALLOW_EXPIRED: cfg.allow_expired = true; break;
+      case O_ALLOW_EXPIRED: ecfg.allow_expired = true; break;
       case 'o': output = optarg; break;
-      case O_MAX_LINE: {
-        char *end;
-        unsigned long long v = strtoull(optarg, &end, 10);
-        if (*end != '\0' || v < 1024 || v > (1ull << 30)) {
+      case O_MAX_LINE:
+        if (!parse_uint(optarg, 1024, 1ull << 30, &v)) {
           usage_error("verify", "--max-line takes a byte count between 1024 and 1073741824");
           return EXIT_USAGE;
         }
-        cfg.max_line = (size_t)v;
+        ecfg.max_line = (size_t)v;
+        break;
+      case O_JOBS:
+        if (!parse_uint(optarg, 1, 256, &v)) {
+          usage_error("verify", "--jobs takes a number of worker threads from 1 to 256");
+          return EXIT_USAGE;
+        }
+        ecfg.jobs = (unsigned)v;
+        break;
+      case O_BATCH:
+        if (!parse_uint(optarg, 1, 4096, &v)) {
+          usage_error("verify", "--batch takes a number of items from 1 to 4096");
+          return EXIT_USAGE;
+        }
+        ecfg.batch = (size_t)v;
+        break;
+      case O_ORDERED: ecfg.ordered = true; break;
+      case O_NO_CACHE: ecfg.no_cache = true; break;
+      case O_SHARD: {
+        unsigned k = 0, n = 0;
+        char tail;
+        if (sscanf(optarg, "%u/%u%c", &k, &n, &tail) != 2 || n == 0 || k >= n || n > 1000000) {
+          usage_error("verify", "--shard takes K/N with 0 <= K < N (e.g. --shard 2/8)");
+          return EXIT_USAGE;
+        }
+        ecfg.shard_index = k;
+        ecfg.shard_count = n;
         break;
       }
+      case O_RESUME: resume = true; break;
+      case O_STATS: stats_flag = true; break;
+      case O_NO_URING: ecfg.no_io_uring = true; break;
       case O_PROGRESS: progress = 1; break;
       case O_NO_PROGRESS: progress = 0; break;
       case 'q': quiet = true; break;
@@ -244,10 +351,16 @@ static int cmd_verify(int argc, char **argv) {
     usage_error("verify", "--evidence needs --type sgx (the only type supported so far)");
     return EXIT_USAGE;
   }
+  if (resume && (!ecfg.ordered || output == NULL)) {
+    usage_error("verify", "--resume needs --ordered and --output FILE (it continues that file)");
+    return EXIT_USAGE;
+  }
 
   verify_setup setup = {0};
   vouch_err err = {0};
   int rc = EXIT_SETUP;
+  struct vouch_engine *engine = NULL;
+  int out_fd = STDOUT_FILENO;
   setup.anchors = vouch_anchors_new();
   if (setup.anchors == NULL || vouch_dcap_add_intel_root(setup.anchors) != VOUCH_OK) {
     fprintf(stderr, "vouch verify: cannot load the built-in Intel SGX Root CA\n");
@@ -255,7 +368,7 @@ static int cmd_verify(int argc, char **argv) {
   }
   for (int i = 0; i < num_anchors; i++) {
     uint8_t *pem;
-    size_t len = 0;
+    size_t len;
     vouch_status s = vouch_read_file(anchors[i], 1 << 20, &pem, &len, &err);
     if (s == VOUCH_OK) {
       s = vouch_anchors_add_pem(setup.anchors, (const char *)pem, len, &err);
@@ -270,19 +383,20 @@ static int cmd_verify(int argc, char **argv) {
     fprintf(stderr, "vouch verify: --collateral %s: %s\n", collateral, err.msg);
     goto done;
   }
-  cfg.anchors = setup.anchors;
-  cfg.collateral = setup.has_bundle ? &setup.bundle : NULL;
-  cfg.source = setup.dir ? &setup.source : NULL;
-
-  FILE *out = stdout;
-  if (output != NULL && (out = fopen(output, "w")) == NULL) {
-    fprintf(stderr, "vouch verify: cannot write %s\n", output);
-    goto done;
-  }
 
   if (evidence != NULL) {
+    /* Single mode: one quote, one result, on this thread. */
+    vouch_run_config cfg = {.at = ecfg.at, .allow_expired = ecfg.allow_expired,
+                            .anchors = setup.anchors,
+                            .collateral = setup.has_bundle ? &setup.bundle : NULL,
+                            .source = setup.dir ? &setup.source : NULL};
+    FILE *out = stdout;
+    if (output != NULL && (out = fopen(output, "w")) == NULL) {
+      fprintf(stderr, "vouch verify: cannot write %s: %s\n", output, strerror(errno));
+      goto done;
+    }
     uint8_t *quote;
-    size_t len = 0;
+    size_t len;
     if (read_evidence_file(evidence, &quote, &len, &err) != VOUCH_OK) {
       fprintf(stderr, "vouch verify: --evidence %s: %s\n", evidence, err.msg);
       if (out != stdout) fclose(out);
@@ -294,7 +408,6 @@ static int cmd_verify(int argc, char **argv) {
     env.evidence = quote;
     env.evidence_len = len;
     vouch_result *r = malloc(sizeof(*r));
-    vouch_run_stats st = {0};
     if (r != NULL) {
       vouch_verify_one(&cfg, &env, r);
       vouch_buf b;
@@ -304,48 +417,85 @@ static int cmd_verify(int argc, char **argv) {
       vouch_result_write_json(r, NULL, 0, &j);
       fprintf(out, "%s\n", vouch_buf_cstr(&b));
       vouch_buf_free(&b);
-      st.items = 1;
-      st.by_verdict[r->verdict] = 1;
-      rc = exit_for(&st);
+      uint64_t counts[4] = {0};
+      counts[r->verdict] = 1;
+      rc = exit_for(counts);
       if (r->verdict == VOUCH_VERDICT_ERROR && !quiet) {
         fprintf(stderr, "vouch verify: %s\n", r->error.msg);
       }
     }
     free(r);
     free(quote);
-    if (out != stdout) fclose(out);
+    if (out != stdout && fclose(out) != 0) rc = EXIT_SETUP;
     goto done;
   }
 
-  vouch_run_stats total = {0};
-  bool io_failed = false;
-  cfg.progress = progress == 1 || (progress == -1 && isatty(STDERR_FILENO));
+  /* Bulk mode: the engine. */
+  uint64_t resume_skip = 0;
+  if (resume && !prepare_resume(output, &resume_skip)) {
+    fprintf(stderr, "vouch verify: --resume: cannot read or truncate %s: %s\n", output,
+            strerror(errno));
+    goto done;
+  }
+  if (output != NULL) {
+    int flags = O_WRONLY | O_CREAT | (resume ? O_APPEND : O_TRUNC);
+    out_fd = open(output, flags, 0644);
+    if (out_fd < 0) {
+      fprintf(stderr, "vouch verify: cannot write %s: %s\n", output, strerror(errno));
+      out_fd = STDOUT_FILENO;
+      goto done;
+    }
+  }
   static char kStdin[] = "-";
   char **names = optind < argc ? argv + optind : (char *[]){kStdin};
-  int num_names = optind < argc ? argc - optind : 1;
-  for (int i = 0; i < num_names; i++) {
-    const char *name = names[i];
-    FILE *in = strcmp(name, "-") == 0 ? stdin : fopen(name, "rb");
-    if (in == NULL) {
-      fprintf(stderr, "vouch verify: cannot open %s\n", name);
-      io_failed = true;
+  size_t num_names = optind < argc ? (size_t)(argc - optind) : 1;
+  vouch_engine_input *inputs = calloc(num_names, sizeof(*inputs));
+  if (inputs == NULL) goto done;
+  bool open_failed = false;
+  for (size_t i = 0; i < num_names; i++) {
+    inputs[i].name = names[i];
+    inputs[i].fd = strcmp(names[i], "-") == 0 ? STDIN_FILENO : open(names[i], O_RDONLY);
+    struct stat st;
+    if (inputs[i].fd < 0) {
+      fprintf(stderr, "vouch verify: cannot open %s: %s\n", names[i], strerror(errno));
+      open_failed = true;
       continue;
     }
-    vouch_run_stats st = {0};
-    vouch_err e = {0};
-    if (vouch_run_verify(&cfg, in, name, out, &st, &e) != VOUCH_OK) {
-      fprintf(stderr, "vouch verify: %s: %s\n", name, e.msg);
-      io_failed = true;
-    }
-    if (in != stdin) fclose(in);
-    total.items += st.items;
-    for (int k = 0; k < 4; k++) total.by_verdict[k] += st.by_verdict[k];
-    total.seconds += st.seconds;
+    inputs[i].size = fstat(inputs[i].fd, &st) == 0 && S_ISREG(st.st_mode) ? st.st_size : -1;
   }
-  if (out != stdout && fclose(out) != 0) io_failed = true;
-  if (!quiet) print_summary(&total);
-  rc = io_failed ? EXIT_SETUP : exit_for(&total);
+  if (!open_failed) {
+    ecfg.anchors = setup.anchors;
+    ecfg.collateral = setup.has_bundle ? &setup.bundle : NULL;
+    ecfg.collateral_source = setup.dir ? &setup.source : NULL;
+    ecfg.progress = progress == 1 || (progress == -1 && isatty(STDERR_FILENO));
+    engine = vouch_engine_new(&ecfg, &err);
+    if (engine == NULL) {
+      fprintf(stderr, "vouch verify: %s\n", err.msg);
+    } else {
+      vouch_engine_stats st;
+      vouch_err e = {0};
+      vouch_status s = vouch_engine_run(engine, inputs, num_names, out_fd, resume_skip, &st, &e);
+      if (!quiet) print_summary(&st, stats_flag);
+      if (resume_skip > 0 && !quiet) {
+        fprintf(stderr, "vouch: resumed after %llu results already in %s\n",
+                (unsigned long long)resume_skip, output);
+      }
+      if (s != VOUCH_OK) {
+        fprintf(stderr, "vouch verify: %s\n", e.msg);
+      } else {
+        rc = exit_for(st.by_verdict);
+      }
+    }
+  }
+  for (size_t i = 0; i < num_names; i++) {
+    if (inputs[i].fd > STDIN_FILENO) close(inputs[i].fd);
+  }
+  free(inputs);
+  if (out_fd != STDOUT_FILENO && close(out_fd) != 0 && rc != EXIT_SETUP) rc = EXIT_SETUP;
+  out_fd = STDOUT_FILENO;
 done:
+  if (out_fd != STDOUT_FILENO) close(out_fd);
+  vouch_engine_free(engine);
   setup_free(&setup);
   return rc;
 }

@@ -11,7 +11,10 @@
 
 #include <cmocka.h>
 
+#include <unistd.h>
+
 #include "engine/engine.h"
+#include "engine/vouch.h"
 
 static vouch_status parse(const char *line, vouch_envelope *env, vouch_err *err) {
   vouch_err_clear(err);
@@ -111,23 +114,31 @@ static void test_envelope_rejects(void **state) {
   vouch_envelope_cleanup(&env);
 }
 
-/* run_on feeds |input| to vouch_run_verify and returns the output. */
-static char *run_on(const char *input, size_t len, size_t max_line, vouch_run_stats *st) {
-  FILE *in = fmemopen((void *)input, len, "r");
-  assert_non_null(in);
-  char *out_buf = NULL;
-  size_t out_len = 0;
-  FILE *out = open_memstream(&out_buf, &out_len);
-  assert_non_null(out);
+/* run_on feeds |input| to the engine (through a file, as `vouch verify`
+ * does) and returns the output. */
+static char *run_on(const char *input, size_t len, size_t max_line, vouch_engine_stats *st) {
+  char in_path[] = "/tmp/vouch-engine-in-XXXXXX", out_path[] = "/tmp/vouch-engine-out-XXXXXX";
+  int in_fd = mkstemp(in_path), out_fd = mkstemp(out_path);
+  assert_true(in_fd >= 0 && out_fd >= 0);
+  assert_int_equal(write(in_fd, input, len), (ssize_t)len);
   struct vouch_anchors *anchors = vouch_anchors_new();
-  vouch_run_config cfg = {.at = 1752919277, .anchors = anchors, .max_line = max_line};
-  memset(st, 0, sizeof(*st));
+  vouch_engine_config cfg = {.at = 1752919277, .anchors = anchors, .max_line = max_line,
+                             .jobs = 2, .batch = 2, .ordered = true};
   vouch_err err = {0};
-  assert_int_equal(vouch_run_verify(&cfg, in, "test", out, st, &err), VOUCH_OK);
-  fclose(in);
-  fclose(out);
+  struct vouch_engine *e = vouch_engine_new(&cfg, &err);
+  assert_non_null(e);
+  vouch_engine_input in = {.name = "test", .fd = in_fd, .size = (int64_t)len};
+  assert_int_equal(vouch_engine_run(e, &in, 1, out_fd, 0, st, &err), VOUCH_OK);
+  vouch_engine_free(e);
   vouch_anchors_free(anchors);
-  return out_buf;
+  off_t n = lseek(out_fd, 0, SEEK_END);
+  char *out = calloc(1, (size_t)n + 1);
+  assert_int_equal(pread(out_fd, out, (size_t)n, 0), n);
+  close(in_fd);
+  close(out_fd);
+  unlink(in_path);
+  unlink(out_path);
+  return out;
 }
 
 static size_t count_char(const char *s, char c) {
@@ -145,7 +156,7 @@ static void test_run_counts(void **state) {
       "garbage\n"
       "{\"id\":\"b\",\"type\":\"tpm\",\"evidence\":\"AQID\"}\n"
       "{\"id\":\"c\",\"type\":\"sgx\",\"evidence\":\"AQID\"}"; /* no final newline */
-  vouch_run_stats st;
+  vouch_engine_stats st;
   char *out = run_on(input, strlen(input), 0, &st);
   assert_int_equal(st.items, 4);
   assert_int_equal(count_char(out, '\n'), 4);
@@ -170,7 +181,7 @@ static void test_run_overlong(void **state) {
   strcpy(input, head);
   memset(input + strlen(head), 'x', big);
   strcpy(input + strlen(head) + big, tail);
-  vouch_run_stats st;
+  vouch_engine_stats st;
   char *out = run_on(input, len, 4096, &st);
   assert_int_equal(st.items, 3);
   assert_int_equal(count_char(out, '\n'), 3);

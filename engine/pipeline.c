@@ -1,0 +1,557 @@
+/* engine/pipeline.c - the worker pool and what a worker does with a batch.
+ *
+ * A worker takes a whole batch and runs it in three passes:
+ *   1. for every line: scan the envelope, resolve collateral (through the
+ *      cache), run the verifier up to its signature checks;
+ *   2. gather the signature checks of the batch, answer what the
+ *      verified-signature cache already knows, sort the rest by
+ *      (key, digest, signature) so duplicates are checked once and each
+ *      distinct key is imported once, run them, record them;
+ *   3. finish every item and serialize its result line, in input order.
+ * Every line yields exactly one result line.
+ *
+ * Queues: work (loop -> workers) and done (workers -> loop) are bounded;
+ * the loop never has more than max_in_flight batches out, so memory stays
+ * flat whatever the input size. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "crypto/crypto.h"
+#include "engine/internal.h"
+
+/* ---- queues --------------------------------------------------------------- */
+
+void batch_queue_init(batch_queue *q, size_t cap) {
+  memset(q, 0, sizeof(*q));
+  pthread_mutex_init(&q->mu, NULL);
+  pthread_cond_init(&q->not_empty, NULL);
+  pthread_cond_init(&q->not_full, NULL);
+  q->cap = cap;
+}
+
+void batch_queue_destroy(batch_queue *q) {
+  pthread_mutex_destroy(&q->mu);
+  pthread_cond_destroy(&q->not_empty);
+  pthread_cond_destroy(&q->not_full);
+}
+
+void batch_queue_push(batch_queue *q, vouch_batch *b) {
+  pthread_mutex_lock(&q->mu);
+  while (q->len >= q->cap && !q->closed) pthread_cond_wait(&q->not_full, &q->mu);
+  b->next = NULL;
+  if (q->tail) {
+    q->tail->next = b;
+  } else {
+    q->head = b;
+  }
+  q->tail = b;
+  q->len++;
+  pthread_cond_signal(&q->not_empty);
+  pthread_mutex_unlock(&q->mu);
+}
+
+static vouch_batch *pop_locked(batch_queue *q) {
+  vouch_batch *b = q->head;
+  q->head = b->next;
+  if (q->head == NULL) q->tail = NULL;
+  q->len--;
+  pthread_cond_signal(&q->not_full);
+  return b;
+}
+
+vouch_batch *batch_queue_pop(batch_queue *q) {
+  pthread_mutex_lock(&q->mu);
+  while (q->head == NULL && !q->closed) pthread_cond_wait(&q->not_empty, &q->mu);
+  vouch_batch *b = q->head ? pop_locked(q) : NULL;
+  pthread_mutex_unlock(&q->mu);
+  return b;
+}
+
+vouch_batch *batch_queue_try_pop(batch_queue *q) {
+  pthread_mutex_lock(&q->mu);
+  vouch_batch *b = q->head ? pop_locked(q) : NULL;
+  pthread_mutex_unlock(&q->mu);
+  return b;
+}
+
+void batch_queue_close(batch_queue *q) {
+  pthread_mutex_lock(&q->mu);
+  q->closed = true;
+  pthread_cond_broadcast(&q->not_empty);
+  pthread_cond_broadcast(&q->not_full);
+  pthread_mutex_unlock(&q->mu);
+}
+
+/* ---- batches ---------------------------------------------------------------- */
+
+size_t engine_batch_size(const struct vouch_engine *e) { return e->cfg.batch; }
+
+vouch_batch *engine_batch_get(struct vouch_engine *e) {
+  pthread_mutex_lock(&e->free_mu);
+  vouch_batch *b = e->free_list;
+  if (b) e->free_list = b->next;
+  pthread_mutex_unlock(&e->free_mu);
+  if (b == NULL) {
+    b = calloc(1, sizeof(*b));
+    if (b == NULL) return NULL;
+    vouch_buf_init(&b->out, 0);
+  }
+  b->text_len = 0;
+  b->num_lines = 0;
+  vouch_buf_reset(&b->out);
+  memset(b->by_verdict, 0, sizeof(b->by_verdict));
+  b->next = NULL;
+  return b;
+}
+
+void engine_batch_put(struct vouch_engine *e, vouch_batch *b) {
+  /* Keep recycled batches from holding on to a one-off huge line. */
+  if (b->text_cap > (8u << 20)) {
+    free(b->text);
+    b->text = NULL;
+    b->text_cap = 0;
+  }
+  pthread_mutex_lock(&e->free_mu);
+  b->next = e->free_list;
+  e->free_list = b;
+  pthread_mutex_unlock(&e->free_mu);
+}
+
+static void batch_free(vouch_batch *b) {
+  free(b->text);
+  free(b->lines);
+  vouch_buf_free(&b->out);
+  free(b);
+}
+
+vouch_status engine_batch_add(vouch_batch *b, const char *line, size_t len, uint64_t line_no,
+                              bool overlong) {
+  if (b->num_lines == b->cap_lines) {
+    size_t cap = b->cap_lines ? 2 * b->cap_lines : 64;
+    batch_line *l = realloc(b->lines, cap * sizeof(*l));
+    if (l == NULL) return VOUCH_E_NOMEM;
+    b->lines = l;
+    b->cap_lines = cap;
+  }
+  size_t keep = overlong ? 0 : len;
+  if (b->text_len + keep > b->text_cap) {
+    size_t cap = b->text_cap ? b->text_cap : 1 << 16;
+    while (cap < b->text_len + keep) cap *= 2;
+    char *t = realloc(b->text, cap);
+    if (t == NULL) return VOUCH_E_NOMEM;
+    b->text = t;
+    b->text_cap = cap;
+  }
+  batch_line *l = &b->lines[b->num_lines++];
+  memset(l, 0, sizeof(*l));
+  l->off = b->text_len;
+  l->len = keep;
+  l->line_no = line_no;
+  l->overlong = overlong;
+  if (keep) memcpy(b->text + b->text_len, line, keep);
+  b->text_len += keep;
+  return VOUCH_OK;
+}
+
+/* ---- workers ------------------------------------------------------------------ */
+
+/* Inline collateral bundles come back for many items: the parsed bundle is
+ * a cache entry like any other (key: its exact bytes). */
+typedef struct {
+  vouch_err err;
+  vouch_dcap_collateral coll;
+} bundle_obj;
+
+typedef struct {
+  const char *text;
+  size_t len;
+} bundle_arg;
+
+static void build_bundle(void *obj, void *arg) {
+  bundle_obj *o = obj;
+  bundle_arg *a = arg;
+  if (vouch_dcap_collateral_from_json(a->text, a->len, &o->coll, &o->err) != VOUCH_OK) {
+    memset(&o->coll, 0, sizeof(o->coll));
+  }
+}
+
+static void destroy_bundle(void *obj) {
+  bundle_obj *o = obj;
+  vouch_dcap_collateral_cleanup(&o->coll);
+}
+
+/* One signature request of the batch, with its dedupe key. */
+typedef struct {
+  uint8_t key[64 + 32 + 64]; /* point || digest || signature */
+  vouch_dcap_sig *sig;
+} sig_ref;
+
+struct worker {
+  struct vouch_engine *e;
+  pthread_t thread;
+  size_t cap;                /* items per batch */
+  vouch_envelope *envs;      /* per item: decoded evidence lives here until the end */
+  vouch_sgx_item *items;
+  vouch_result *results;
+  bool *pending;             /* item waiting for its signatures */
+  sig_ref *refs;
+  size_t cap_refs;
+};
+
+static int cmp_ref(const void *a, const void *b) {
+  return memcmp(((const sig_ref *)a)->key, ((const sig_ref *)b)->key, sizeof(((sig_ref *)0)->key));
+}
+
+static void error_result(vouch_result *r, int64_t at, vouch_status code, const char *msg,
+                         uint64_t line_no) {
+  vouch_err err = {0};
+  vouch_result_init(r, at);
+  vouch_fail(&err, code, "line %llu: %s", (unsigned long long)line_no, msg);
+  vouch_result_fail(r, VOUCH_VERDICT_ERROR, &err);
+}
+
+/* begin_item: pass 1 for one line. */
+static void begin_item(worker *w, vouch_batch *b, size_t i) {
+  struct vouch_engine *e = w->e;
+  const vouch_engine_config *cfg = &e->cfg;
+  batch_line *l = &b->lines[i];
+  vouch_envelope *env = &w->envs[i];
+  vouch_result *r = &w->results[i];
+  w->pending[i] = false;
+  env->has_id = false;
+  if (l->overlong) {
+    char msg[96];
+    snprintf(msg, sizeof(msg), "longer than the limit of %zu bytes", cfg->max_line);
+    error_result(r, cfg->at, VOUCH_E_LIMIT, msg, l->line_no);
+    return;
+  }
+  vouch_err err = {0};
+  if (vouch_envelope_parse(b->text + l->off, l->len, env, &err) != VOUCH_OK) {
+    error_result(r, cfg->at, err.code, err.msg, l->line_no);
+    return;
+  }
+  int64_t at = env->has_at ? env->at : cfg->at;
+  if (env->type != VOUCH_EV_SGX) {
+    vouch_result_init(r, at);
+    vouch_fail(&err, VOUCH_E_UNSUPPORTED, "%s: evidence type not supported yet",
+               vouch_evidence_type_name(env->type));
+    vouch_result_fail(r, VOUCH_VERDICT_ERROR, &err);
+    return;
+  }
+  const vouch_dcap_collateral *coll = cfg->collateral;
+  void *bundle_handle = NULL;
+  const vouch_dcap_memo *memo = e->cache ? &e->memo : &vouch_dcap_memo_none;
+  if (env->collateral != NULL) {
+    bundle_obj *obj = NULL;
+    uint64_t id;
+    vouch_buf key;
+    vouch_buf_init(&key, 0);
+    vouch_buf_putc(&key, 'B');
+    vouch_buf_append(&key, env->collateral, env->collateral_len);
+    bundle_arg a = {.text = env->collateral, .len = env->collateral_len};
+    bundle_handle = memo->acquire(memo->ctx, (const uint8_t *)key.data, key.len,
+                                  sizeof(bundle_obj), build_bundle, &a, destroy_bundle,
+                                  (void **)&obj, &id);
+    vouch_buf_free(&key);
+    if (bundle_handle == NULL || obj->err.code != VOUCH_OK) {
+      vouch_result_init(r, at);
+      if (bundle_handle == NULL) {
+        vouch_fail(&err, VOUCH_E_NOMEM, "collateral: out of memory");
+      } else {
+        err = obj->err;
+      }
+      vouch_result_fail(r, VOUCH_VERDICT_ERROR, &err);
+      if (bundle_handle) memo->release(memo->ctx, bundle_handle);
+      return;
+    }
+    coll = &obj->coll;
+  }
+  vouch_sgx_opts opts = {.dcap = {.at = at, .allow_expired = cfg->allow_expired,
+                                  .anchors = cfg->anchors}};
+  if (env->has_runtime_data) {
+    opts.has_runtime_data = true;
+    opts.runtime_data = env->runtime_data;
+    opts.runtime_data_len = env->runtime_data_len;
+  }
+  vouch_sgx_begin(&w->items[i], env->evidence, env->evidence_len, coll, cfg->collateral_source,
+                  &opts, memo, r);
+  if (bundle_handle) memo->release(memo->ctx, bundle_handle);
+  w->pending[i] = w->items[i].num_sigs > 0;
+}
+
+/* check_signatures: pass 2 over every pending item of the batch. */
+static void check_signatures(worker *w, size_t n) {
+  struct vouch_engine *e = w->e;
+  size_t num = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (!w->pending[i]) continue;
+    for (size_t k = 0; k < w->items[i].num_sigs; k++) {
+      if (num == w->cap_refs) return; /* cannot happen: sized for 2 per item */
+      sig_ref *r = &w->refs[num++];
+      vouch_dcap_sig *s = w->items[i].sigs[k];
+      memcpy(r->key, s->xy, 64);
+      memcpy(r->key + 64, s->digest, 32);
+      memcpy(r->key + 96, s->sig, 64);
+      r->sig = s;
+    }
+  }
+  atomic_fetch_add(&e->sig_requested, num);
+  if (e->cache == NULL) { /* --no-cache: every check on its own */
+    for (size_t i = 0; i < num; i++) vouch_dcap_check_sig(w->refs[i].sig);
+    atomic_fetch_add(&e->sig_checked, num);
+    return;
+  }
+  qsort(w->refs, num, sizeof(sig_ref), cmp_ref);
+  uint64_t checked = 0, hits = 0, dups = 0;
+  struct vouch_pubkey *key = NULL; /* imported once per distinct point */
+  const uint8_t *key_xy = NULL;
+  for (size_t i = 0; i < num;) {
+    size_t j = i + 1;
+    while (j < num && memcmp(w->refs[j].key, w->refs[i].key, sizeof(w->refs[i].key)) == 0) j++;
+    dups += j - i - 1;
+    vouch_dcap_sig *s = w->refs[i].sig;
+    int result;
+    if (vouch_cache_sig_lookup(e->cache, w->refs[i].key, sizeof(w->refs[i].key), &result)) {
+      hits++;
+    } else {
+      if (s->key == NULL && (key_xy == NULL || memcmp(key_xy, s->xy, 64) != 0)) {
+        vouch_pubkey_free(key);
+        key = NULL;
+        key_xy = s->xy;
+        if (vouch_pubkey_from_p256_xy(s->xy, &key) != VOUCH_OK) {
+          vouch_crypto_clear_errors();
+          key = NULL;
+        }
+      }
+      const struct vouch_pubkey *k = s->key ? s->key : key;
+      if (k == NULL) {
+        result = 2; /* not a valid point */
+      } else {
+        result = vouch_ecdsa_verify_rs_digest(k, s->digest, 32, s->sig, 64) == VOUCH_OK ? 1 : 0;
+        vouch_crypto_clear_errors();
+      }
+      checked++;
+      vouch_cache_sig_store(e->cache, w->refs[i].key, sizeof(w->refs[i].key), result);
+    }
+    for (size_t k = i; k < j; k++) w->refs[k].sig->result = result;
+    i = j;
+  }
+  vouch_pubkey_free(key);
+  atomic_fetch_add(&e->sig_checked, checked);
+  atomic_fetch_add(&e->sig_cache_hits, hits);
+  atomic_fetch_add(&e->sig_batch_dups, dups);
+}
+
+static void process_batch(worker *w, vouch_batch *b) {
+  size_t n = b->num_lines;
+  for (size_t i = 0; i < n; i++) begin_item(w, b, i);
+  check_signatures(w, n);
+  for (size_t i = 0; i < n; i++) {
+    vouch_result *r = &w->results[i];
+    if (w->pending[i]) vouch_sgx_end(&w->items[i], r);
+    batch_line *l = &b->lines[i];
+    vouch_json j;
+    vouch_json_init(&j, &b->out);
+    l->out_off = b->out.len;
+    const vouch_envelope *env = &w->envs[i];
+    vouch_result_write_json(r, env->has_id ? env->id : NULL, env->id_len, &j);
+    l->out_len = b->out.len - l->out_off;
+    vouch_buf_putc(&b->out, '\n');
+    l->verdict = r->verdict;
+    b->by_verdict[r->verdict]++;
+  }
+  if (vouch_buf_status(&b->out) != VOUCH_OK) {
+    /* Never drop a line: rebuild the batch's output as bare error lines. */
+    vouch_buf_reset(&b->out);
+    for (size_t i = 0; i < n; i++) {
+      b->lines[i].out_off = b->out.len;
+      vouch_buf_printf(&b->out,
+                       "{\"id\":null,\"status\":\"error\",\"error\":{\"code\":\"E_NOMEM\","
+                       "\"message\":\"line %llu: result too large to serialize\"}}",
+                       (unsigned long long)b->lines[i].line_no);
+      b->lines[i].out_len = b->out.len - b->lines[i].out_off;
+      vouch_buf_putc(&b->out, '\n');
+    }
+  }
+}
+
+static void *worker_main(void *arg) {
+  worker *w = arg;
+  for (;;) {
+    vouch_batch *b = batch_queue_pop(&w->e->work);
+    if (b == NULL) break;
+    process_batch(w, b);
+    batch_queue_push(&w->e->done, b);
+  }
+  return NULL;
+}
+
+static bool worker_init(worker *w, struct vouch_engine *e) {
+  w->e = e;
+  w->cap = e->cfg.batch;
+  w->envs = calloc(w->cap, sizeof(*w->envs));
+  w->items = calloc(w->cap, sizeof(*w->items));
+  w->results = calloc(w->cap, sizeof(*w->results));
+  w->pending = calloc(w->cap, sizeof(*w->pending));
+  w->cap_refs = 2 * w->cap;
+  w->refs = calloc(w->cap_refs, sizeof(*w->refs));
+  return w->envs && w->items && w->results && w->pending && w->refs;
+}
+
+static void worker_cleanup(worker *w) {
+  for (size_t i = 0; w->envs && i < w->cap; i++) vouch_envelope_cleanup(&w->envs[i]);
+  free(w->envs);
+  free(w->items);
+  free(w->results);
+  free(w->pending);
+  free(w->refs);
+}
+
+/* ---- the engine ------------------------------------------------------------------ */
+
+struct vouch_engine *vouch_engine_new(const vouch_engine_config *cfg, vouch_err *err) {
+  struct vouch_engine *e = calloc(1, sizeof(*e));
+  if (e == NULL) {
+    vouch_fail(err, VOUCH_E_NOMEM, "engine: out of memory");
+    return NULL;
+  }
+  e->cfg = *cfg;
+  if (e->cfg.jobs == 0) {
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    e->cfg.jobs = n > 0 ? (unsigned)n : 1;
+  }
+  if (e->cfg.jobs > 256) e->cfg.jobs = 256;
+  if (e->cfg.batch == 0) e->cfg.batch = 64;
+  if (e->cfg.batch > 4096) e->cfg.batch = 4096;
+  if (e->cfg.flush_ms == 0) e->cfg.flush_ms = 20;
+  if (e->cfg.max_line == 0) e->cfg.max_line = VOUCH_LIMIT_LINE;
+  e->max_in_flight = 2 * (size_t)e->cfg.jobs + 2;
+  if (!e->cfg.no_cache) {
+    vouch_cache_config cc = {.max_bytes = e->cfg.cache_bytes};
+    e->cache = vouch_cache_new(&cc);
+    if (e->cache == NULL) {
+      free(e);
+      vouch_fail(err, VOUCH_E_NOMEM, "engine: cannot create the cache");
+      return NULL;
+    }
+    e->memo = vouch_cache_memo(e->cache);
+  }
+  batch_queue_init(&e->work, e->max_in_flight);
+  batch_queue_init(&e->done, e->max_in_flight);
+  pthread_mutex_init(&e->free_mu, NULL);
+  e->reorder = calloc(e->max_in_flight, sizeof(*e->reorder));
+  e->workers = calloc(e->cfg.jobs, sizeof(worker));
+  if (e->reorder == NULL || e->workers == NULL) goto fail;
+  for (size_t i = 0; i < e->cfg.jobs; i++) {
+    if (!worker_init(&e->workers[i], e)) {
+      worker_cleanup(&e->workers[i]);
+      goto fail;
+    }
+    if (pthread_create(&e->workers[i].thread, NULL, worker_main, &e->workers[i]) != 0) {
+      worker_cleanup(&e->workers[i]);
+      goto fail;
+    }
+    e->num_workers++;
+  }
+  return e;
+fail:
+  vouch_fail(err, VOUCH_E_NOMEM, "engine: cannot start %u workers", e->cfg.jobs);
+  vouch_engine_free(e);
+  return NULL;
+}
+
+void vouch_engine_free(struct vouch_engine *e) {
+  if (e == NULL) return;
+  batch_queue_close(&e->work);
+  for (size_t i = 0; i < e->num_workers; i++) {
+    pthread_join(e->workers[i].thread, NULL);
+    worker_cleanup(&e->workers[i]);
+  }
+  free(e->workers);
+  vouch_batch *b;
+  while ((b = batch_queue_try_pop(&e->work)) != NULL) batch_free(b);
+  while ((b = batch_queue_try_pop(&e->done)) != NULL) batch_free(b);
+  for (size_t i = 0; e->reorder && i < e->max_in_flight; i++) {
+    if (e->reorder[i]) batch_free(e->reorder[i]);
+  }
+  if (e->filling) batch_free(e->filling);
+  while ((b = e->free_list) != NULL) {
+    e->free_list = b->next;
+    batch_free(b);
+  }
+  free(e->reorder);
+  batch_queue_destroy(&e->work);
+  batch_queue_destroy(&e->done);
+  pthread_mutex_destroy(&e->free_mu);
+  vouch_cache_free(e->cache);
+  free(e);
+}
+
+void vouch_engine_stats_get(struct vouch_engine *e, vouch_engine_stats *out) {
+  out->sig_requested = atomic_load(&e->sig_requested);
+  out->sig_checked = atomic_load(&e->sig_checked);
+  out->sig_cache_hits = atomic_load(&e->sig_cache_hits);
+  out->sig_batch_dups = atomic_load(&e->sig_batch_dups);
+  if (e->cache) {
+    vouch_cache_stats cs;
+    vouch_cache_stats_get(e->cache, &cs);
+    out->cache_hits = cs.hits;
+    out->cache_misses = cs.misses;
+    out->cache_evictions = cs.evictions;
+    out->cache_collisions = cs.collisions;
+    out->cache_entries = cs.entries;
+    out->cache_bytes = cs.bytes;
+  }
+}
+
+/* ---- API mode: submit / drain ------------------------------------------------------ */
+
+/* deliver runs the callbacks of collected batches in submission order. */
+static void deliver(struct vouch_engine *e, vouch_batch *b) {
+  e->reorder[b->seq % e->max_in_flight] = b;
+  for (;;) {
+    vouch_batch *n = e->reorder[e->next_deliver % e->max_in_flight];
+    if (n == NULL || n->seq != e->next_deliver) break;
+    e->reorder[e->next_deliver % e->max_in_flight] = NULL;
+    for (size_t i = 0; i < n->num_lines; i++) {
+      batch_line *l = &n->lines[i];
+      const char *json = n->out.data + l->out_off;
+      if (l->fn) l->fn(l->user, json, l->out_len, l->verdict);
+    }
+    for (int k = 0; k < 4; k++) atomic_fetch_add(&e->by_verdict[k], n->by_verdict[k]);
+    e->next_deliver++;
+    e->in_flight--;
+    engine_batch_put(e, n);
+  }
+}
+
+static void dispatch_filling(struct vouch_engine *e) {
+  if (e->filling == NULL || e->filling->num_lines == 0) return;
+  /* Keep at most max_in_flight out: collect first if needed. */
+  while (e->in_flight >= e->max_in_flight) deliver(e, batch_queue_pop(&e->done));
+  e->filling->seq = e->next_seq++;
+  e->in_flight++;
+  batch_queue_push(&e->work, e->filling);
+  e->filling = NULL;
+}
+
+vouch_status vouch_engine_submit(struct vouch_engine *e, const char *line, size_t len,
+                                 vouch_result_fn fn, void *user) {
+  if (e->filling == NULL && (e->filling = engine_batch_get(e)) == NULL) return VOUCH_E_NOMEM;
+  bool overlong = len > e->cfg.max_line;
+  VOUCH_GUARD(engine_batch_add(e->filling, line, len, ++e->next_line, overlong));
+  batch_line *l = &e->filling->lines[e->filling->num_lines - 1];
+  l->fn = fn;
+  l->user = user;
+  if (e->filling->num_lines >= e->cfg.batch) dispatch_filling(e);
+  vouch_batch *b;
+  while ((b = batch_queue_try_pop(&e->done)) != NULL) deliver(e, b);
+  return VOUCH_OK;
+}
+
+void vouch_engine_drain(struct vouch_engine *e) {
+  dispatch_filling(e);
+  while (e->in_flight > 0) deliver(e, batch_queue_pop(&e->done));
+}

@@ -1,0 +1,100 @@
+/* vouch.h - embedding API of the vouch engine (installed as <vouch.h>).
+ *
+ * An engine verifies evidence envelopes (one JSON object per line, see
+ * DESIGN.md) on a pool of worker threads, in batches: collateral is parsed
+ * and verified once per distinct blob (cached by XXH3-128 of its bytes,
+ * every hit confirmed byte for byte), signature checks are deduplicated
+ * within and across batches, and each input line yields exactly one result
+ * line (a JSON object), errors included.
+ *
+ * Two ways in:
+ *  - vouch_engine_run: streams NDJSON from file descriptors to a file
+ *    descriptor (io_uring where the kernel allows it, plain reads and writes
+ *    otherwise).  This is what `vouch verify` uses.
+ *  - vouch_engine_submit / vouch_engine_drain: the caller hands lines in and
+ *    receives each result through a callback, in submission order.
+ *
+ * Threads: one engine may be used by one caller thread at a time; its
+ * workers are internal.  Results reach the callback on the caller's thread,
+ * inside vouch_engine_submit or vouch_engine_drain.
+ */
+#ifndef VOUCH_H
+#define VOUCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/base.h"
+
+struct vouch_anchors;
+struct vouch_engine;
+
+typedef struct {
+  unsigned jobs;          /* worker threads; 0 = online cores */
+  size_t batch;           /* items per batch; 0 = 64 */
+  unsigned flush_ms;      /* dispatch a partial batch after this idle time; 0 = 20 */
+  bool ordered;           /* results in input order (bounded reorder window) */
+  bool no_cache;          /* no collateral cache, no signature dedupe (for comparison) */
+  size_t cache_bytes;     /* cache budget, estimated; 0 = 128 MiB */
+  size_t max_line;        /* longest accepted line; 0 = 1 MiB */
+  int64_t at;             /* default verification instant (items may carry their own) */
+  bool allow_expired;     /* keep verdicts on expired collateral (flagged) */
+  const struct vouch_anchors *anchors;       /* trusted roots (borrowed) */
+  const void *collateral;                    /* a vouch_dcap_collateral bundle, or NULL */
+  const void *collateral_source;             /* a vouch_dcap_source, or NULL */
+  unsigned shard_index, shard_count;         /* process only shard K of N (count 0 = all) */
+  bool progress;                             /* progress line on stderr */
+  bool no_io_uring;                          /* force plain reads and writes */
+} vouch_engine_config;
+
+typedef struct {
+  uint64_t lines_in;        /* non-blank input lines seen */
+  uint64_t items;           /* results written (equals lines_in minus other shards' items) */
+  uint64_t skipped_shard;   /* items belonging to other shards */
+  uint64_t by_verdict[4];   /* affirming, warning, contraindicated, error */
+  uint64_t bytes_in;
+  uint64_t sig_requested;   /* signature checks the items needed */
+  uint64_t sig_checked;     /* ... actually computed */
+  uint64_t sig_cache_hits;  /* ... answered by the verified-signature cache */
+  uint64_t sig_batch_dups;  /* ... shared with another item of the same batch */
+  uint64_t cache_hits, cache_misses, cache_evictions, cache_collisions, cache_entries;
+  uint64_t cache_bytes;
+  double seconds;
+  bool used_io_uring;
+} vouch_engine_stats;
+
+/* vouch_engine_new starts the workers.  NULL on failure (|err| says why). */
+struct vouch_engine *vouch_engine_new(const vouch_engine_config *cfg, vouch_err *err);
+/* vouch_engine_free stops the workers; pending submitted items are dropped
+ * only if vouch_engine_drain was not called. */
+void vouch_engine_free(struct vouch_engine *e);
+
+typedef struct {
+  const char *name; /* for messages ("-" for stdin) */
+  int fd;
+  int64_t size;     /* bytes, or -1 when unknown (pipes) */
+} vouch_engine_input;
+
+/* vouch_engine_run reads every input in turn and writes one result line per
+ * input line to |out_fd|.  |resume_skip| lines of the (concatenated) input
+ * are skipped first (for --resume).  Fails only on I/O errors. */
+VOUCH_MUST_CHECK vouch_status vouch_engine_run(struct vouch_engine *e,
+                                               const vouch_engine_input *inputs, size_t num_inputs,
+                                               int out_fd, uint64_t resume_skip,
+                                               vouch_engine_stats *stats, vouch_err *err);
+
+/* Callback for submitted items: |json| is the result object (no newline),
+ * valid during the call; |verdict| is a vouch_verdict. */
+typedef void (*vouch_result_fn)(void *user, const char *json, size_t len, int verdict);
+
+/* vouch_engine_submit queues one envelope line (copied).  Results of
+ * earlier submissions may be delivered during the call. */
+VOUCH_MUST_CHECK vouch_status vouch_engine_submit(struct vouch_engine *e, const char *line,
+                                                  size_t len, vouch_result_fn fn, void *user);
+/* vouch_engine_drain waits until every submitted item's callback has run. */
+void vouch_engine_drain(struct vouch_engine *e);
+/* vouch_engine_stats_get reads the counters so far. */
+void vouch_engine_stats_get(struct vouch_engine *e, vouch_engine_stats *out);
+
+#endif /* VOUCH_H */
