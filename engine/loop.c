@@ -171,7 +171,10 @@ static void progress(loop *l, bool final) {
 
 /* ---- batches in and out --------------------------------------------------------- */
 
+/* write_batch: a batch counts as in flight until it is written, so the
+ * reorder window (max_in_flight slots) can never be overrun. */
 static void write_batch(loop *l, vouch_batch *b) {
+  l->in_flight--;
   if (!l->io_failed) do_write(l, b->out.data ? b->out.data : "", b->out.len);
   for (int k = 0; k < 4; k++) l->stats->by_verdict[k] += b->by_verdict[k];
   l->stats->items += b->num_lines;
@@ -179,7 +182,6 @@ static void write_batch(loop *l, vouch_batch *b) {
 }
 
 static void collected(loop *l, vouch_batch *b) {
-  l->in_flight--;
   if (!l->cfg->ordered) {
     write_batch(l, b);
   } else {

@@ -278,7 +278,7 @@ static void begin_item(worker *w, vouch_batch *b, size_t i) {
   vouch_sgx_begin(&w->items[i], env->evidence, env->evidence_len, coll, cfg->collateral_source,
                   &opts, memo, r);
   if (bundle_handle) memo->release(memo->ctx, bundle_handle);
-  w->pending[i] = w->items[i].num_sigs > 0;
+  w->pending[i] = w->items[i].stage == VOUCH_SGX_SIGNATURES; /* end() must run */
 }
 
 /* check_signatures: pass 2 over every pending item of the batch. */

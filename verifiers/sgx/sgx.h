@@ -36,8 +36,9 @@ void vouch_sgx_verify(const uint8_t *quote, size_t quote_len, const vouch_dcap_c
  * them (vouch_dcap_check_sig, or its own batched checker setting each
  * ->result), then vouch_sgx_end finishes |out|.  |quote| must stay valid
  * until vouch_sgx_end; collateral only until vouch_sgx_begin returns.
- * When begin already decided the result, num_sigs is 0 and end does
- * nothing.  vouch_sgx_abandon releases an item that will not be ended. */
+ * Always call vouch_sgx_end after begin (with num_sigs 0 when an earlier
+ * check already failed; it does nothing when begin finished the result
+ * itself).  vouch_sgx_abandon releases an item that will not be ended. */
 typedef enum { VOUCH_SGX_DONE, VOUCH_SGX_SIGNATURES } vouch_sgx_stage;
 
 typedef struct {
