@@ -3,6 +3,7 @@
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
 #include <openssl/err.h>
+#include <pthread.h>
 #include <string.h>
 
 #include "tools/gen/internal.h"
@@ -77,26 +78,66 @@ vouch_status gen_pub_raw(const EVP_PKEY *key, uint8_t out[64]) {
   return VOUCH_OK;
 }
 
-vouch_status gen_sign_raw(EVP_PKEY *key, const uint8_t *msg, size_t len, uint8_t out[64]) {
-  vouch_status s = VOUCH_E_CRYPTO;
-  uint8_t der[80];
+/* The SHA-256 implementation, fetched once: an implicit fetch on every
+ * digest (EVP_sha256() in a call) costs locks and a table walk. */
+static EVP_MD *g_sha256;
+static pthread_once_t g_sha256_once = PTHREAD_ONCE_INIT;
+static void fetch_sha256(void) {
+  g_sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
+/* der_int_raw copies a DER INTEGER's magnitude into 32 big-endian bytes. */
+static bool der_int_raw(const uint8_t **p, const uint8_t *end, uint8_t out[32]) {
+  if (end - *p < 2 || (*p)[0] != 0x02) return false;
+  size_t len = (*p)[1];
+  const uint8_t *v = *p + 2;
+  if (len == 0 || len > 33 || (size_t)(end - v) < len) return false;
+  *p = v + len;
+  while (len > 0 && *v == 0) { /* sign padding and leading zeros */
+    v++;
+    len--;
+  }
+  if (len > 32) return false;
+  memset(out, 0, 32 - len);
+  memcpy(out + 32 - len, v, len);
+  return true;
+}
+
+vouch_status gen_sign_ctx_raw(EVP_PKEY_CTX *ctx, const uint8_t *msg, size_t len, uint8_t out[64]) {
+  pthread_once(&g_sha256_once, fetch_sha256);
+  uint8_t digest[32], der[80];
+  unsigned int digest_len = 0;
   size_t der_len = sizeof(der);
-  ECDSA_SIG *sig = NULL;
-  EVP_MD_CTX *md = EVP_MD_CTX_new();
-  if (md == NULL) goto done;
-  if (EVP_DigestSignInit_ex(md, NULL, "SHA256", NULL, NULL, key, NULL) != 1) goto done;
-  if (EVP_DigestSign(md, der, &der_len, msg, len) != 1) goto done;
-  const uint8_t *p = der;
-  sig = d2i_ECDSA_SIG(NULL, &p, (long)der_len);
-  if (sig == NULL) goto done;
-  const BIGNUM *r = NULL, *sv = NULL;
-  ECDSA_SIG_get0(sig, &r, &sv);
-  if (BN_bn2binpad(r, out, 32) != 32 || BN_bn2binpad(sv, out + 32, 32) != 32) goto done;
-  s = VOUCH_OK;
-done:
-  if (s != VOUCH_OK) ERR_clear_error();
-  ECDSA_SIG_free(sig);
-  EVP_MD_CTX_free(md);
+  if (g_sha256 == NULL || EVP_Digest(msg, len, digest, &digest_len, g_sha256, NULL) != 1 ||
+      digest_len != 32 || EVP_PKEY_sign(ctx, der, &der_len, digest, 32) != 1) {
+    ERR_clear_error();
+    return VOUCH_E_CRYPTO;
+  }
+  /* SEQUENCE { INTEGER r, INTEGER s }, short form (at most 72 bytes). */
+  const uint8_t *p = der, *end = der + der_len;
+  if (der_len < 8 || der[0] != 0x30 || der[1] != der_len - 2) return VOUCH_E_CRYPTO;
+  p += 2;
+  if (!der_int_raw(&p, end, out) || !der_int_raw(&p, end, out + 32) || p != end)
+    return VOUCH_E_CRYPTO;
+  return VOUCH_OK;
+}
+
+vouch_status gen_sign_ctx_new(EVP_PKEY *key, EVP_PKEY_CTX **out) {
+  *out = EVP_PKEY_CTX_new_from_pkey(NULL, key, NULL);
+  if (*out == NULL || EVP_PKEY_sign_init(*out) != 1) {
+    EVP_PKEY_CTX_free(*out);
+    *out = NULL;
+    ERR_clear_error();
+    return VOUCH_E_CRYPTO;
+  }
+  return VOUCH_OK;
+}
+
+vouch_status gen_sign_raw(EVP_PKEY *key, const uint8_t *msg, size_t len, uint8_t out[64]) {
+  EVP_PKEY_CTX *ctx = NULL;
+  VOUCH_GUARD(gen_sign_ctx_new(key, &ctx));
+  vouch_status s = gen_sign_ctx_raw(ctx, msg, len, out);
+  EVP_PKEY_CTX_free(ctx);
   return s;
 }
 

@@ -441,4 +441,136 @@ VOUCH_MUST_CHECK vouch_status vouch_gen_collateral_dir_write(
     size_t num_tcb_infos, const vouch_gen_qe_identity *const *qe_ids, size_t num_qe_ids,
     vouch_err *err);
 
+/* vouch_gen_pki_revoke_pcks lists the PCK serials of |num| platforms in the
+ * CRLs of the CAs that issued them and re-signs each touched CRL once (so
+ * revoking many platforms costs one signature per CRL, not one each). */
+VOUCH_MUST_CHECK vouch_status vouch_gen_pki_revoke_pcks(vouch_gen_pki *pki,
+                                                        const vouch_gen_platform *const *pls,
+                                                        size_t num);
+
+/* ======================================================================
+ * Corpus: a whole fleet at once, streamed to a directory (`vouch gen sgx`).
+ *
+ *   DIR/evidence.ndjson   one envelope per quote: {"id","type":"sgx","evidence"}
+ *                         (no inline collateral, no "at": verify at the wall clock)
+ *   DIR/expected.ndjson   one line per quote, same id and order: the verdict
+ *                         vouch must give: {"id","status","tcb_status",
+ *                         "advisory_ids","error_code","kind","platform"}
+ *   DIR/collateral/       the collateral directory (vouch_gen_collateral_dir_write)
+ *   DIR/trust-anchor.pem  the test root
+ *   DIR/MANIFEST.json     what was made: options, counts per kind, files
+ *
+ * Every platform gets one kind.  Kinds are apportioned in proportion to
+ * the weights (largest remainder; every kind of non-zero weight gets at
+ * least one platform) and shuffled over the platforms with the seed.  Each
+ * kind is its own group: its own FMSPC (00A06711 || kind || 00) and its own
+ * TCB Info, so a platform matches exactly the level it was built for.
+ * Platforms are issued by the Processor CA, about one in four by the
+ * Platform CA (all of kind platform-ca).  Quote i (0-based) comes from
+ * platform i mod P; its REPORTDATA derives from (seed, i) and its enclave
+ * identity is one of E derived from the seed.
+ *
+ * Determinism: the same options give byte-identical expected.ndjson and
+ * MANIFEST.json, identical TCB Info / QE Identity texts (the signed
+ * objects) and the same ids, quote bodies and PCK extensions.  Keys and
+ * ECDSA signatures are random, so signed bytes differ between runs.
+ *
+ * Memory does not grow with the number of quotes: evidence is signed and
+ * encoded in batches of 128 quotes (one batch in flight per job, plus two)
+ * and written in order through buffered stdio. */
+typedef enum {
+  /* Platforms matching a TCB level with that status. */
+  VOUCH_GEN_KIND_UP_TO_DATE = 0,
+  VOUCH_GEN_KIND_SW_HARDENING_NEEDED,
+  VOUCH_GEN_KIND_CONFIGURATION_NEEDED,
+  VOUCH_GEN_KIND_CONFIGURATION_AND_SW_HARDENING_NEEDED,
+  VOUCH_GEN_KIND_OUT_OF_DATE,
+  VOUCH_GEN_KIND_OUT_OF_DATE_CONFIGURATION_NEEDED,
+  VOUCH_GEN_KIND_REVOKED_LEVEL, /* "Revoked": the TCB level's status */
+  /* Failure kinds (UpToDate TCB unless stated). */
+  VOUCH_GEN_KIND_REVOKED_PCK,              /* "revoked": PCK serial in its CA's CRL */
+  VOUCH_GEN_KIND_DEBUG,                    /* every quote has ATTRIBUTES.DEBUG */
+  VOUCH_GEN_KIND_QE_MISMATCH,              /* QE report MRSIGNER differs from the QE Identity */
+  VOUCH_GEN_KIND_WRONG_ROOT,               /* PCK chain from a second PKI (untrusted root) */
+  VOUCH_GEN_KIND_EXPIRED_COLLATERAL,       /* its TCB Info expired a day before now */
+  VOUCH_GEN_KIND_NOT_YET_VALID_COLLATERAL, /* its TCB Info issued a day after now */
+  VOUCH_GEN_KIND_TCB_NOT_SUPPORTED,        /* every TCB level above the platform's */
+  VOUCH_GEN_KIND_BAD_SIGNATURE,            /* quote (ISV) signature corrupted */
+  VOUCH_GEN_KIND_PLATFORM_CA,              /* valid, UpToDate, issued by the Platform CA */
+  VOUCH_GEN_KIND_COUNT
+} vouch_gen_kind;
+
+/* vouch_gen_kind_name gives the kind's name as `--mix` takes it: the TCB
+ * status for status kinds ("UpToDate", "Revoked"), lower-case words for
+ * failure kinds ("revoked", "wrong-root"). */
+const char *vouch_gen_kind_name(vouch_gen_kind k);
+/* vouch_gen_kind_describe gives a one-line description of the kind. */
+const char *vouch_gen_kind_describe(vouch_gen_kind k);
+/* vouch_gen_kind_parse finds a kind by name: exact match first, then a
+ * case-insensitive match when it is unique ("uptodate"; "REVOKED" is
+ * ambiguous), then the alias "revoked-pck". */
+VOUCH_MUST_CHECK vouch_status vouch_gen_kind_parse(const char *name, size_t len,
+                                                   vouch_gen_kind *out);
+
+/* The verdict a kind must get from `vouch verify` (DESIGN.md result). */
+typedef struct {
+  const char *status;     /* "affirming" | "warning" | "contraindicated" | "error" */
+  const char *tcb_status; /* NULL: none reached */
+  const char *error_code; /* vouch_status_name, NULL for none */
+  /* Advisory IDs of the matched TCB level (status kinds only). */
+  const char *advisory_ids[VOUCH_GEN_MAX_ADVISORIES];
+  size_t num_advisory_ids;
+} vouch_gen_expected;
+
+/* Platforms are kept in memory while the quotes are made: about 17 KB
+ * each (attestation key, PCK certificate bytes, QE data and its base64url,
+ * signing contexts). */
+#define VOUCH_GEN_CORPUS_MAX_PLATFORMS 100000u
+#define VOUCH_GEN_CORPUS_MAX_ENCLAVES 65536u
+#define VOUCH_GEN_CORPUS_MAX_JOBS 64u
+
+typedef struct {
+  const char *out_dir; /* created if missing; corpus files in it are replaced */
+  uint64_t seed;
+  int64_t now;            /* collateral and certificates are centred on it */
+  uint64_t num_platforms; /* 1 .. VOUCH_GEN_CORPUS_MAX_PLATFORMS */
+  uint64_t num_quotes;    /* >= 0 */
+  uint32_t num_enclaves;  /* 1 .. VOUCH_GEN_CORPUS_MAX_ENCLAVES */
+  /* Signing threads (0 or 1: the calling thread alone; at most
+   * VOUCH_GEN_CORPUS_MAX_JOBS).  The output does not depend on it. */
+  unsigned jobs;
+  /* Relative weights per kind; all zero means UpToDate only.  The number
+   * of kinds with a non-zero weight must not exceed num_platforms. */
+  uint32_t weights[VOUCH_GEN_KIND_COUNT];
+  /* Called on the calling thread every 1,024 quotes written and at the
+   * end (done == total); may be NULL. */
+  void (*progress)(void *ctx, uint64_t done, uint64_t total);
+  void *progress_ctx;
+} vouch_gen_corpus_opts;
+
+/* vouch_gen_corpus_opts_default: 10 platforms, 1000 quotes, seed 1, 4
+ * enclaves, UpToDate only, one job, now = 0 (the caller sets it). */
+void vouch_gen_corpus_opts_default(vouch_gen_corpus_opts *o);
+
+typedef struct {
+  uint64_t platforms[VOUCH_GEN_KIND_COUNT]; /* per kind */
+  uint64_t quotes[VOUCH_GEN_KIND_COUNT];
+  uint64_t platform_ca_platforms; /* issued by the Platform CA (the rest: Processor CA) */
+  uint64_t by_status[4];          /* expected: affirming, warning, contraindicated, error */
+  uint64_t evidence_bytes;        /* size of evidence.ndjson */
+  double setup_seconds;           /* PKIs, platforms, collateral */
+  double quote_seconds;           /* signing and writing the quotes */
+} vouch_gen_corpus_stats;
+
+/* vouch_gen_corpus_expected fills the verdict of |kind| (advisory IDs of
+ * the level a platform of that kind matches, as the corpus builds it). */
+void vouch_gen_corpus_expected(vouch_gen_kind kind, vouch_gen_expected *out);
+
+/* vouch_gen_corpus_write makes the whole corpus under |opts->out_dir|.
+ * Fails with VOUCH_E_ARG on bad options, VOUCH_E_IO on a file error (the
+ * message names the path), VOUCH_E_CRYPTO on an OpenSSL failure. */
+VOUCH_MUST_CHECK vouch_status vouch_gen_corpus_write(const vouch_gen_corpus_opts *opts,
+                                                     vouch_gen_corpus_stats *out_stats,
+                                                     vouch_err *err);
+
 #endif /* VOUCH_GEN_H */

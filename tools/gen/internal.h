@@ -102,6 +102,11 @@ vouch_status gen_keygen(EVP_PKEY **out);
 vouch_status gen_pub_raw(const EVP_PKEY *key, uint8_t out[64]);
 /* gen_sign_raw signs |msg| (ECDSA P-256, SHA-256) into raw r||s. */
 vouch_status gen_sign_raw(EVP_PKEY *key, const uint8_t *msg, size_t len, uint8_t out[64]);
+/* gen_sign_ctx_new prepares a signing context for |key| (sign_init done),
+ * so repeated signatures skip the per-call setup; one thread at a time. */
+vouch_status gen_sign_ctx_new(EVP_PKEY *key, EVP_PKEY_CTX **out);
+/* gen_sign_ctx_raw is gen_sign_raw with a context from gen_sign_ctx_new. */
+vouch_status gen_sign_ctx_raw(EVP_PKEY_CTX *ctx, const uint8_t *msg, size_t len, uint8_t out[64]);
 /* gen_hex_upper writes upper-case hex plus NUL (2*len+1 bytes). */
 void gen_hex_upper(const uint8_t *data, size_t len, char *out);
 /* gen_ossl_fail clears OpenSSL's error queue and records a failure. */
@@ -114,6 +119,15 @@ vouch_status gen_pki_issue_pck(const vouch_gen_pki *pki, vouch_gen_pki_item ca, 
                                gen_cert *out, vouch_err *err);
 void gen_cert_cleanup(gen_cert *c);
 const gen_cert *gen_pki_cert(const vouch_gen_pki *pki, vouch_gen_pki_item item);
+
+/* quote.c: gen_quote_build is vouch_gen_quote with options for bulk use:
+ * |sign_ctx| (NULL: make one) is a gen_sign_ctx_new context for |pl|'s
+ * attestation key; without |with_tail| only the first
+ * VOUCH_GEN_QUOTE_PREFIX_LEN bytes are appended (the rest is pl->tail, the
+ * same in every quote of the platform; QE corruptions need the tail). */
+#define VOUCH_GEN_QUOTE_PREFIX_LEN (VOUCH_GEN_QUOTE_SIGNED_LEN + 4 + 64)
+vouch_status gen_quote_build(const vouch_gen_platform *pl, const vouch_gen_quote_opts *opts,
+                             EVP_PKEY_CTX *sign_ctx, bool with_tail, vouch_buf *out);
 
 /* quote.c: build the QE report, its signature and the per-platform tail. */
 vouch_status gen_platform_build_qe(vouch_gen_platform *pl, const vouch_gen_platform_opts *opts,

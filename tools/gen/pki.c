@@ -462,3 +462,37 @@ vouch_status gen_pki_issue_pck(const vouch_gen_pki *pki, vouch_gen_pki_item ca, 
                    ca == VOUCH_GEN_PLATFORM_CA ? kPlatformCrlUrl : kProcessorCrlUrl, nb, na,
                    ext_der, ext_len, err);
 }
+
+vouch_status vouch_gen_pki_revoke_pcks(vouch_gen_pki *pki, const vouch_gen_platform *const *pls,
+                                       size_t num) {
+  VOUCH_ENSURE_REF(pki);
+  VOUCH_ENSURE(num == 0 || pls != NULL, VOUCH_E_ARG);
+  size_t added[3] = {0, 0, 0}; /* per CRL: processor and platform used */
+  for (size_t i = 0; i < num; i++) {
+    VOUCH_ENSURE(pls[i] != NULL && pls[i]->pki == pki, VOUCH_E_ARG);
+    added[pls[i]->ca == VOUCH_GEN_PLATFORM_CA ? 2 : 1]++;
+  }
+  vouch_status s = VOUCH_OK;
+  for (size_t k = 1; k < 3; k++) {
+    if (added[k] == 0) continue;
+    gen_crl *c = &pki->crls[k];
+    VOUCH_ENSURE(added[k] <= SIZE_MAX / sizeof(gen_serial) - c->num_revoked, VOUCH_E_LIMIT);
+    gen_serial *grown = realloc(c->revoked, (c->num_revoked + added[k]) * sizeof(*grown));
+    VOUCH_ENSURE(grown != NULL, VOUCH_E_NOMEM);
+    c->revoked = grown;
+    size_t before = c->num_revoked;
+    vouch_gen_pki_item ca = k == 2 ? VOUCH_GEN_PLATFORM_CA : VOUCH_GEN_PROCESSOR_CA;
+    for (size_t i = 0; i < num; i++) {
+      if (pls[i]->ca != ca) continue;
+      memcpy(grown[c->num_revoked].bytes, pls[i]->cert.serial, GEN_SERIAL_LEN);
+      grown[c->num_revoked].len = GEN_SERIAL_LEN;
+      c->num_revoked++;
+    }
+    s = sign_crl(pki, (vouch_gen_pki_item)(VOUCH_GEN_ROOT_CRL + k), NULL);
+    if (s != VOUCH_OK) {
+      c->num_revoked = before; /* keep the list in sync with the DER */
+      return s;
+    }
+  }
+  return s;
+}

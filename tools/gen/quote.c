@@ -135,10 +135,18 @@ void vouch_gen_quote_opts_default(vouch_gen_quote_opts *o) {
 
 vouch_status vouch_gen_quote(const vouch_gen_platform *pl, const vouch_gen_quote_opts *opts,
                              vouch_buf *out) {
+  return gen_quote_build(pl, opts, NULL, true, out);
+}
+
+vouch_status gen_quote_build(const vouch_gen_platform *pl, const vouch_gen_quote_opts *opts,
+                             EVP_PKEY_CTX *sign_ctx, bool with_tail, vouch_buf *out) {
   VOUCH_ENSURE_REF(pl);
   VOUCH_ENSURE_REF(opts);
   VOUCH_ENSURE_REF(out);
   VOUCH_ENSURE(pl->tail_len <= UINT32_MAX - 64, VOUCH_E_INTERNAL);
+  VOUCH_ENSURE(with_tail || (opts->corrupt & ~(unsigned)VOUCH_GEN_CORRUPT_QUOTE_SIG) == 0,
+               VOUCH_E_ARG);
+  VOUCH_ENSURE(with_tail || opts->trailing_len == 0, VOUCH_E_ARG);
 
   uint8_t signed_part[VOUCH_GEN_QUOTE_SIGNED_LEN] = {0};
   uint8_t *h = signed_part;
@@ -159,7 +167,11 @@ vouch_status vouch_gen_quote(const vouch_gen_platform *pl, const vouch_gen_quote
               opts->configsvn, opts->report_data);
 
   uint8_t sig[64];
-  VOUCH_GUARD(gen_sign_raw(pl->att_key, signed_part, sizeof(signed_part), sig));
+  if (sign_ctx != NULL) {
+    VOUCH_GUARD(gen_sign_ctx_raw(sign_ctx, signed_part, sizeof(signed_part), sig));
+  } else {
+    VOUCH_GUARD(gen_sign_raw(pl->att_key, signed_part, sizeof(signed_part), sig));
+  }
   if (opts->corrupt & VOUCH_GEN_CORRUPT_QUOTE_SIG) sig[31] ^= 0x01;
 
   uint8_t len_le[4];
@@ -168,6 +180,7 @@ vouch_status vouch_gen_quote(const vouch_gen_platform *pl, const vouch_gen_quote
   vouch_buf_append(out, signed_part, sizeof(signed_part));
   vouch_buf_append(out, len_le, 4);
   vouch_buf_append(out, sig, 64);
+  if (!with_tail) return vouch_buf_status(out);
   vouch_buf_append(out, pl->tail, pl->tail_len);
   static const uint8_t kZeros[256];
   for (size_t left = opts->trailing_len; left > 0;) {

@@ -1,0 +1,588 @@
+/* Integration tests of `vouch gen sgx`, through the real binary (VOUCH_BIN):
+ * a corpus of every kind verifies through `vouch verify` with exactly the
+ * verdicts in its expected.ndjson; the same seed and instant give the same
+ * corpus; 10,000 quotes from 100 platforms verify completely; usage errors
+ * say what to do.  About 7 s in Release and 25 s under ASan (mostly the
+ * 10,000-quote run). */
+#include <jansson.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* cmocka.h needs the standard headers above. */
+#include <cmocka.h>
+
+static const char *g_bin;
+static char g_tmp[256];
+
+#define NUM_KINDS 16
+static const char *const kKinds[NUM_KINDS] = {"UpToDate",
+                                              "SWHardeningNeeded",
+                                              "ConfigurationNeeded",
+                                              "ConfigurationAndSWHardeningNeeded",
+                                              "OutOfDate",
+                                              "OutOfDateConfigurationNeeded",
+                                              "Revoked",
+                                              "revoked",
+                                              "debug",
+                                              "qe-mismatch",
+                                              "wrong-root",
+                                              "expired-collateral",
+                                              "not-yet-valid-collateral",
+                                              "tcb-not-supported",
+                                              "bad-signature",
+                                              "platform-ca"};
+
+/* sh runs a shell command and returns its exit status; stdout (and stderr
+ * when the command redirects it) goes to a malloc'd string if |out|. */
+static int sh(char **out, const char *fmt, ...) {
+  char cmd[8192];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(cmd, sizeof(cmd), fmt, ap);
+  va_end(ap);
+  FILE *p = popen(cmd, "r");
+  assert_non_null(p);
+  size_t cap = 1 << 16, len = 0;
+  char *buf = malloc(cap);
+  assert_non_null(buf);
+  size_t n;
+  while ((n = fread(buf + len, 1, cap - len - 1, p)) > 0) {
+    len += n;
+    if (cap - len < 4096) {
+      cap *= 2;
+      buf = realloc(buf, cap);
+      assert_non_null(buf);
+    }
+  }
+  buf[len] = '\0';
+  int st = pclose(p);
+  if (out) {
+    *out = buf;
+  } else {
+    free(buf);
+  }
+  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+#define NEED_BIN()                                                      \
+  do {                                                                  \
+    if (g_bin == NULL) {                                                \
+      print_message("VOUCH_BIN not set or not executable, skipping\n"); \
+      skip();                                                           \
+    }                                                                   \
+  } while (0)
+
+static char *read_all(const char *path, size_t *out_len) {
+  FILE *f = fopen(path, "rb");
+  if (f == NULL) fail_msg("cannot open %s", path);
+  fseek(f, 0, SEEK_END);
+  long n = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  char *data = malloc((size_t)n + 1);
+  assert_non_null(data);
+  assert_int_equal(fread(data, 1, (size_t)n, f), (size_t)n);
+  data[n] = '\0';
+  fclose(f);
+  if (out_len) *out_len = (size_t)n;
+  return data;
+}
+
+/* load_lines parses an NDJSON file into a JSON array. */
+static json_t *load_lines(const char *path) {
+  char *text = read_all(path, NULL);
+  json_t *arr = json_array();
+  char *line = text;
+  while (*line) {
+    char *nl = strchr(line, '\n');
+    if (nl == NULL) fail_msg("%s: last line has no newline", path);
+    *nl = '\0';
+    json_error_t e;
+    json_t *v = json_loads(line, 0, &e);
+    if (v == NULL) fail_msg("%s: not JSON: %s (%.80s)", path, e.text, line);
+    json_array_append_new(arr, v);
+    line = nl + 1;
+  }
+  free(text);
+  return arr;
+}
+
+static json_t *load_json(const char *path) {
+  json_error_t e;
+  json_t *v = json_load_file(path, 0, &e);
+  if (v == NULL) fail_msg("%s: %s", path, e.text);
+  return v;
+}
+
+static const char *str_or_null(json_t *v) {
+  return json_is_string(v) ? json_string_value(v) : NULL;
+}
+
+static bool same_str(const char *a, const char *b) {
+  return (a == NULL && b == NULL) || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+/* same_set compares two JSON arrays of strings as sets. */
+static bool same_set(json_t *a, json_t *b) {
+  if (!json_is_array(a) || !json_is_array(b) || json_array_size(a) != json_array_size(b))
+    return false;
+  size_t i, k;
+  json_t *x, *y;
+  json_array_foreach(a, i, x) {
+    bool found = false;
+    json_array_foreach(b, k, y) found = found || json_equal(x, y);
+    if (!found) return false;
+  }
+  return true;
+}
+
+/* check_results compares every result line with expected.ndjson by id
+ * and returns the number compared.  Also checks, for results that reached
+ * a TCB level, that the FMSPC the verifier read from the PCK certificate's
+ * SGX extension is the kind's (MANIFEST.json). */
+static size_t check_results(const char *dir, const char *results_path, bool *saw_platform_ca,
+                            bool *saw_processor_ca) {
+  char path[512];
+  snprintf(path, sizeof(path), "%s/expected.ndjson", dir);
+  json_t *expected = load_lines(path);
+  json_t *results = load_lines(results_path);
+  snprintf(path, sizeof(path), "%s/MANIFEST.json", dir);
+  json_t *manifest = load_json(path);
+  json_t *fmspc_of = json_object(); /* kind -> fmspc (lower case) */
+  size_t i;
+  json_t *v;
+  json_array_foreach(json_object_get(manifest, "kinds"), i, v) {
+    char low[13] = "";
+    const char *f = json_string_value(json_object_get(v, "fmspc"));
+    assert_non_null(f);
+    for (size_t k = 0; k < 12 && f[k]; k++)
+      low[k] = (char)(f[k] >= 'A' && f[k] <= 'F' ? f[k] + 32 : f[k]);
+    json_object_set_new(fmspc_of, json_string_value(json_object_get(v, "kind")), json_string(low));
+  }
+  json_t *by_id = json_object();
+  json_array_foreach(expected, i, v) {
+    const char *id = json_string_value(json_object_get(v, "id"));
+    assert_non_null(id);
+    assert_null(json_object_get(by_id, id)); /* ids are unique */
+    json_object_set(by_id, id, v);
+  }
+  /* Counts in == counts out, and every id answered exactly once. */
+  assert_int_equal(json_array_size(results), json_array_size(expected));
+  size_t mismatches = 0;
+  json_array_foreach(results, i, v) {
+    const char *id = str_or_null(json_object_get(v, "id"));
+    if (id == NULL) fail_msg("result line %zu has no id", i);
+    json_t *e = json_object_get(by_id, id);
+    if (e == NULL) fail_msg("result %s: not in expected.ndjson (or answered twice)", id);
+    const char *kind = json_string_value(json_object_get(e, "kind"));
+    const char *got_status = str_or_null(json_object_get(v, "status"));
+    const char *got_tcb = str_or_null(json_object_get(v, "tcb_status"));
+    json_t *err = json_object_get(v, "error");
+    const char *got_code = json_is_object(err) ? str_or_null(json_object_get(err, "code")) : NULL;
+    const char *want_status = str_or_null(json_object_get(e, "status"));
+    const char *want_tcb = str_or_null(json_object_get(e, "tcb_status"));
+    const char *want_code = str_or_null(json_object_get(e, "error_code"));
+    bool ok = same_str(got_status, want_status) && same_str(got_tcb, want_tcb) &&
+              same_str(got_code, want_code) &&
+              same_set(json_object_get(v, "advisory_ids"), json_object_get(e, "advisory_ids"));
+    if (!ok) {
+      char *r = json_dumps(v, JSON_COMPACT);
+      char *x = json_dumps(e, JSON_COMPACT);
+      print_message("MISMATCH %s (%s)\n  got      %.600s\n  expected %s\n", id, kind, r, x);
+      free(r);
+      free(x);
+      mismatches++;
+    }
+    json_t *claims = json_object_get(v, "claims");
+    if (got_tcb != NULL && got_code == NULL) {
+      const char *fmspc = str_or_null(json_object_get(claims, "dcap_fmspc"));
+      assert_non_null(fmspc);
+      assert_string_equal(fmspc, json_string_value(json_object_get(fmspc_of, kind)));
+      const char *ca = str_or_null(json_object_get(claims, "dcap_pck_ca"));
+      assert_non_null(ca);
+      if (strcmp(ca, "platform") == 0) *saw_platform_ca = true;
+      if (strcmp(ca, "processor") == 0) *saw_processor_ca = true;
+      if (strcmp(kind, "platform-ca") == 0) assert_string_equal(ca, "platform");
+      assert_int_equal(json_is_true(json_object_get(claims, "sgx_is_debuggable")),
+                       strcmp(kind, "debug") == 0);
+    }
+    json_object_del(by_id, id);
+  }
+  assert_int_equal(json_object_size(by_id), 0);
+  assert_int_equal(mismatches, 0);
+  size_t n = json_array_size(results);
+  json_decref(fmspc_of);
+  json_decref(by_id);
+  json_decref(manifest);
+  json_decref(results);
+  json_decref(expected);
+  return n;
+}
+
+static size_t count_lines_in(const char *path) {
+  size_t len = 0, n = 0;
+  char *t = read_all(path, &len);
+  for (size_t i = 0; i < len; i++) n += t[i] == '\n';
+  free(t);
+  return n;
+}
+
+/* (a) Every kind in one corpus, verified at the wall clock (no --now, no
+ * --at): each result as expected.ndjson says, counts in == counts out. */
+static void test_every_kind(void **state) {
+  (void)state;
+  NEED_BIN();
+  char dir[512], mix[1024] = "";
+  snprintf(dir, sizeof(dir), "%s/every-kind", g_tmp);
+  /* Names exactly as the help lists them; UpToDate weighs more. */
+  for (int k = 0; k < NUM_KINDS; k++) {
+    size_t n = strlen(mix);
+    snprintf(mix + n, sizeof(mix) - n, "%s%s=%d", k ? "," : "", kKinds[k], k == 0 ? 4 : 2);
+  }
+  char *out;
+  int rc = sh(&out, "%s gen sgx --platforms 40 --quotes 400 --seed 11 --mix %s --out %s 2>&1",
+              g_bin, mix, dir);
+  if (rc != 0) fail_msg("vouch gen failed (%d): %s", rc, out);
+  assert_non_null(strstr(out, "quotes/s")); /* the summary */
+  assert_non_null(strstr(out, "vouch verify --trust-anchor"));
+  free(out);
+
+  char path[600];
+  snprintf(path, sizeof(path), "%s/MANIFEST.json", dir);
+  json_t *m = load_json(path);
+  assert_int_equal(json_integer_value(json_object_get(m, "quotes")), 400);
+  assert_int_equal(json_integer_value(json_object_get(m, "platforms")), 40);
+  assert_int_equal(json_array_size(json_object_get(m, "kinds")), NUM_KINDS);
+  assert_true(json_integer_value(json_object_get(m, "platform_ca_platforms")) > 1);
+  assert_true(json_integer_value(json_object_get(m, "processor_ca_platforms")) > 1);
+  json_t *exp_status = json_object_get(m, "expected_status");
+
+  snprintf(path, sizeof(path), "%s/evidence.ndjson", dir);
+  assert_int_equal(count_lines_in(path), 400);
+  /* Stored evidence: no inline collateral, no instant. */
+  char *ev = read_all(path, NULL);
+  assert_null(strstr(ev, "\"collateral\""));
+  assert_null(strstr(ev, "\"at\""));
+  free(ev);
+
+  char results[600], summary[600];
+  snprintf(results, sizeof(results), "%s/results.ndjson", dir);
+  snprintf(summary, sizeof(summary), "%s/summary.txt", dir);
+  rc = sh(NULL,
+          "%s verify --trust-anchor %s/trust-anchor.pem --collateral %s/collateral "
+          "%s/evidence.ndjson -o %s 2> %s",
+          g_bin, dir, dir, dir, results, summary);
+  assert_int_equal(rc, 2); /* some kinds are errors by design */
+  bool saw_platform = false, saw_processor = false;
+  assert_int_equal(check_results(dir, results, &saw_platform, &saw_processor), 400);
+  assert_true(saw_platform);
+  assert_true(saw_processor);
+
+  /* vouch verify's summary agrees with the manifest's expected counts. */
+  char want[256];
+  snprintf(want, sizeof(want), "affirming %lld, warning %lld, contraindicated %lld, error %lld",
+           json_integer_value(json_object_get(exp_status, "affirming")),
+           json_integer_value(json_object_get(exp_status, "warning")),
+           json_integer_value(json_object_get(exp_status, "contraindicated")),
+           json_integer_value(json_object_get(exp_status, "error")));
+  char *sum = read_all(summary, NULL);
+  if (strstr(sum, want) == NULL) fail_msg("summary '%s' lacks '%s'", sum, want);
+  free(sum);
+  json_decref(m);
+}
+
+/* The first 432 bytes of each quote (header and ISV report body), one line
+ * per quote, via base64url decoding. */
+static const int8_t *b64_table(void) {
+  static int8_t t[256];
+  static bool init;
+  if (!init) {
+    memset(t, -1, sizeof(t));
+    const char *a = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    for (int i = 0; i < 64; i++) t[(uint8_t)a[i]] = (int8_t)i;
+    init = true;
+  }
+  return t;
+}
+
+static size_t b64url_decode(const char *in, size_t len, uint8_t *out, size_t cap) {
+  const int8_t *t = b64_table();
+  uint32_t acc = 0;
+  int bits = 0;
+  size_t n = 0;
+  for (size_t i = 0; i < len; i++) {
+    int8_t v = t[(uint8_t)in[i]];
+    if (v < 0) fail_msg("bad base64url character");
+    acc = acc << 6 | (uint32_t)v;
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      if (n < cap) out[n] = (uint8_t)(acc >> bits);
+      n++;
+    }
+  }
+  return n;
+}
+
+static void signed_bodies(const char *dir, json_t **out_ids, uint8_t **out_bodies, size_t *num) {
+  char path[600];
+  snprintf(path, sizeof(path), "%s/evidence.ndjson", dir);
+  json_t *lines = load_lines(path);
+  *num = json_array_size(lines);
+  *out_ids = json_array();
+  *out_bodies = malloc(*num * 432);
+  assert_non_null(*out_bodies);
+  size_t i;
+  json_t *v;
+  json_array_foreach(lines, i, v) {
+    json_array_append(*out_ids, json_object_get(v, "id"));
+    assert_string_equal(json_string_value(json_object_get(v, "type")), "sgx");
+    const char *b64 = json_string_value(json_object_get(v, "evidence"));
+    assert_non_null(b64);
+    uint8_t *quote = malloc(strlen(b64));
+    size_t n = b64url_decode(b64, strlen(b64), quote, strlen(b64));
+    assert_true(n > 1000);
+    memcpy(*out_bodies + i * 432, quote, 432);
+    free(quote);
+  }
+  json_decref(lines);
+}
+
+/* signed_object returns a TCB Info / QE Identity file without its
+ * signature: the exact signed text and everything before it. */
+static char *signed_object(const char *path) {
+  char *t = read_all(path, NULL);
+  char *sig = strstr(t, ",\"signature\":\"");
+  if (sig == NULL) fail_msg("%s: no signature member", path);
+  *sig = '\0';
+  return t;
+}
+
+/* (b) Same --seed and --now: byte-identical expected.ndjson and
+ * MANIFEST.json, identical TCB Info and QE Identity texts, the same
+ * collateral files, the same ids and signed quote bodies (keys and ECDSA
+ * signatures are random).  The number of jobs does not matter. */
+static void test_deterministic(void **state) {
+  (void)state;
+  NEED_BIN();
+  char a[512], b[512], c[512];
+  snprintf(a, sizeof(a), "%s/det-a", g_tmp);
+  snprintf(b, sizeof(b), "%s/det-b", g_tmp);
+  snprintf(c, sizeof(c), "%s/det-c", g_tmp);
+  static const char kArgs[] =
+      "--platforms 24 --quotes 300 --enclaves 5 --now 2025-07-01T00:00:00Z --mix all -q";
+  assert_int_equal(sh(NULL, "%s gen sgx --seed 7 %s --jobs 1 --out %s", g_bin, kArgs, a), 0);
+  /* Into the same directory twice: the first corpus is replaced. */
+  assert_int_equal(sh(NULL, "%s gen sgx --seed 99 %s --out %s", g_bin, kArgs, b), 0);
+  assert_int_equal(sh(NULL, "%s gen sgx --seed 7 %s --jobs 3 --out %s", g_bin, kArgs, b), 0);
+  assert_int_equal(sh(NULL, "%s gen sgx --seed 8 %s --out %s", g_bin, kArgs, c), 0);
+
+  assert_int_equal(sh(NULL, "cmp -s %s/expected.ndjson %s/expected.ndjson", a, b), 0);
+  assert_int_equal(sh(NULL, "cmp -s %s/MANIFEST.json %s/MANIFEST.json", a, b), 0);
+  assert_int_not_equal(sh(NULL, "cmp -s %s/expected.ndjson %s/expected.ndjson", a, c), 0);
+  /* The same collateral files (names carry FMSPCs, evaluation numbers and
+   * CRL thisUpdate instants). */
+  char *la, *lb;
+  assert_int_equal(sh(&la, "cd %s/collateral && find . -type f | sort", a), 0);
+  assert_int_equal(sh(&lb, "cd %s/collateral && find . -type f | sort", b), 0);
+  assert_string_equal(la, lb);
+  assert_non_null(strstr(la, "./intel/qe/17.json"));
+  size_t num_signed = 0;
+  for (char *line = la; *line;) {
+    char *nl = strchr(line, '\n');
+    *nl = '\0';
+    if (strstr(line, ".json") != NULL) {
+      char pa[1024], pb[1024];
+      snprintf(pa, sizeof(pa), "%s/collateral/%s", a, line + 2);
+      snprintf(pb, sizeof(pb), "%s/collateral/%s", b, line + 2);
+      char *ta = signed_object(pa), *tb = signed_object(pb);
+      assert_string_equal(ta, tb);
+      free(ta);
+      free(tb);
+      num_signed++;
+    }
+    line = nl + 1;
+  }
+  assert_int_equal(num_signed, NUM_KINDS + 1); /* a TCB Info per kind, one QE Identity */
+  free(la);
+  free(lb);
+
+  json_t *ids_a, *ids_b;
+  uint8_t *bodies_a, *bodies_b;
+  size_t na, nb;
+  signed_bodies(a, &ids_a, &bodies_a, &na);
+  signed_bodies(b, &ids_b, &bodies_b, &nb);
+  assert_int_equal(na, 300);
+  assert_int_equal(nb, 300);
+  assert_true(json_equal(ids_a, ids_b));
+  assert_memory_equal(bodies_a, bodies_b, na * 432);
+  /* Each quote differs (REPORTDATA from the seed and the index). */
+  for (size_t i = 1; i < na; i++)
+    assert_memory_not_equal(bodies_a + (i - 1) * 432, bodies_a + i * 432, 432);
+  free(bodies_a);
+  free(bodies_b);
+  json_decref(ids_a);
+  json_decref(ids_b);
+}
+
+/* (c) 10,000 quotes from 100 platforms, default mix: all affirming. */
+static void test_scale(void **state) {
+  (void)state;
+  NEED_BIN();
+  char dir[512];
+  snprintf(dir, sizeof(dir), "%s/scale", g_tmp);
+  char *out;
+  int rc = sh(&out, "%s gen sgx --platforms 100 --quotes 10000 --out %s 2>&1", g_bin, dir);
+  if (rc != 0) fail_msg("vouch gen failed (%d): %s", rc, out);
+  print_message("%s", out);
+  free(out);
+  rc = sh(&out,
+          "%s verify --trust-anchor %s/trust-anchor.pem --collateral %s/collateral "
+          "%s/evidence.ndjson -o %s/results.ndjson 2>&1",
+          g_bin, dir, dir, dir, dir);
+  print_message("%s", out);
+  free(out);
+  assert_int_equal(rc, 0);
+  char results[600];
+  snprintf(results, sizeof(results), "%s/results.ndjson", dir);
+  assert_int_equal(count_lines_in(results), 10000);
+  /* Every line affirming, and as expected.ndjson says. */
+  assert_int_equal(sh(&out, "grep -vc '\"status\":\"affirming\"' %s", results), 1);
+  assert_int_equal(atoi(out), 0);
+  free(out);
+  bool saw_platform = false, saw_processor = false;
+  assert_int_equal(check_results(dir, results, &saw_platform, &saw_processor), 10000);
+  assert_true(saw_platform);
+  assert_true(saw_processor);
+}
+
+/* (d) Usage errors: exit 3 and a message that says what to do. */
+static void test_usage(void **state) {
+  (void)state;
+  NEED_BIN();
+  char dir[512];
+  snprintf(dir, sizeof(dir), "%s/usage", g_tmp);
+  /* DIR in the arguments stands for the output directory. */
+  static const struct {
+    const char *args;
+    int rc;
+    const char *says;
+  } kCases[] = {
+      {"sgx --out DIR --mix bogus=1", 3, "unknown kind 'bogus' (kinds: UpToDate,"},
+      {"sgx --out DIR --mix UpToDate=abc", 3, "a weight is a whole number"},
+      {"sgx --out DIR --mix UpToDate=-1", 3, "a weight is a whole number"},
+      {"sgx --out DIR --mix UpToDate=0", 3, "give at least one kind a weight above 0"},
+      {"sgx --out DIR --mix debug=1,debug=2", 3, "given twice"},
+      {"sgx --out DIR --mix debug=1,,UpToDate=1", 3, "write KIND=WEIGHT"},
+      {"sgx --out DIR --mix REVOKED=1", 3, "is ambiguous: write 'Revoked'"},
+      {"sgx --out DIR --mix all --platforms 8", 3, "raise --platforms to 16"},
+      {"sgx --out DIR --platforms 0", 3, "--platforms '0'"},
+      {"sgx --out DIR --quotes 1e6", 3, "--quotes '1e6'"},
+      {"sgx --out DIR --now yesterday", 3, "RFC 3339"},
+      {"sgx --out DIR --jobs 0", 3, "--jobs '0'"},
+      {"sgx --out DIR --frobnicate", 3, "unknown option '--frobnicate'"},
+      {"sgx --out DIR extra", 3, "unexpected argument 'extra'"},
+      {"sgx --platforms 2", 3, "--out DIR is required"},
+      {"sgx --out", 3, "--out needs a value"},
+      {"tdx --out DIR", 3, "only 'vouch gen sgx'"},
+      {"bogus", 3, "vouch gen sgx --out DIR"},
+      {"", 3, "usage: vouch gen sgx"},
+  };
+  for (size_t i = 0; i < sizeof(kCases) / sizeof(kCases[0]); i++) {
+    char args[1024] = "", *out;
+    const char *a = kCases[i].args, *at = strstr(a, "DIR");
+    if (at != NULL) {
+      snprintf(args, sizeof(args), "%.*s%s%s", (int)(at - a), a, dir, at + 3);
+    } else {
+      snprintf(args, sizeof(args), "%s", a);
+    }
+    int rc = sh(&out, "%s gen %s 2>&1", g_bin, args);
+    if (rc != kCases[i].rc || strstr(out, kCases[i].says) == NULL)
+      fail_msg("'vouch gen %s': exit %d, output:\n%s\nwanted exit %d and '%s'", args, rc, out,
+               kCases[i].rc, kCases[i].says);
+    free(out);
+  }
+  assert_int_equal(sh(NULL, "test -e %s", dir), 1); /* nothing was made */
+  /* Names are case-insensitive where unambiguous. */
+  char *out;
+  assert_int_equal(sh(&out,
+                      "%s gen sgx -q --out %s --platforms 2 --quotes 4 --mix uptodate=1,"
+                      "REVOKED-PCK=1 2>&1",
+                      g_bin, dir),
+                   0);
+  free(out);
+  char path[600];
+  snprintf(path, sizeof(path), "%s/expected.ndjson", dir);
+  assert_int_equal(count_lines_in(path), 4);
+  assert_int_equal(sh(NULL, "grep -q '\"kind\":\"revoked\"' %s", path), 0);
+
+  /* A directory holding someone's collateral is not overwritten. */
+  char foreign[512];
+  snprintf(foreign, sizeof(foreign), "%s/foreign", g_tmp);
+  assert_int_equal(sh(NULL, "mkdir -p %s/collateral && touch %s/collateral/mine", foreign, foreign),
+                   0);
+  int rc = sh(&out, "%s gen sgx --out %s 2>&1", g_bin, foreign);
+  assert_int_equal(rc, 3);
+  assert_non_null(strstr(out, "choose a new or empty --out directory"));
+  free(out);
+  assert_int_equal(sh(NULL, "test -f %s/collateral/mine", foreign), 0);
+  /* Output that cannot be written: exit 4. */
+  rc = sh(&out, "%s gen sgx --out %s/collateral/mine/x 2>&1", g_bin, foreign);
+  assert_int_equal(rc, 4);
+  assert_non_null(strstr(out, "cannot create directory"));
+  free(out);
+
+  /* The help documents every option, kind, file and the verify command. */
+  assert_int_equal(sh(&out, "%s gen sgx --help", g_bin), 0);
+  static const char *const kHelp[] = {"--platforms",
+                                      "--quotes",
+                                      "--seed",
+                                      "--now",
+                                      "--enclaves",
+                                      "--mix",
+                                      "--jobs",
+                                      "--quiet",
+                                      "evidence.ndjson",
+                                      "expected.ndjson",
+                                      "collateral/",
+                                      "trust-anchor.pem",
+                                      "MANIFEST.json",
+                                      "exit codes",
+                                      "vouch verify --trust-anchor DIR/trust-anchor.pem "
+                                      "--collateral DIR/collateral"};
+  for (size_t i = 0; i < sizeof(kHelp) / sizeof(kHelp[0]); i++)
+    if (strstr(out, kHelp[i]) == NULL) fail_msg("help lacks '%s'", kHelp[i]);
+  for (int k = 0; k < NUM_KINDS; k++) {
+    char needle[64];
+    snprintf(needle, sizeof(needle), "\n  %s ", kKinds[k]);
+    if (strstr(out, needle) == NULL) fail_msg("help lacks kind '%s'", kKinds[k]);
+  }
+  free(out);
+}
+
+int main(void) {
+  g_bin = getenv("VOUCH_BIN");
+  if (g_bin && access(g_bin, X_OK) != 0) g_bin = NULL;
+  if (g_bin == NULL) fprintf(stderr, "gen_cli: VOUCH_BIN not usable; tests will be SKIPPED\n");
+  snprintf(g_tmp, sizeof(g_tmp), "/tmp/vouch-gen-cli-XXXXXX");
+  if (mkdtemp(g_tmp) == NULL) return 1;
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_every_kind),
+      cmocka_unit_test(test_deterministic),
+      cmocka_unit_test(test_usage),
+      cmocka_unit_test(test_scale),
+  };
+  int rc = cmocka_run_group_tests_name("gen_cli", tests, NULL, NULL);
+  char cmd[600];
+  snprintf(cmd, sizeof(cmd), "rm -rf %s", g_tmp);
+  if (system(cmd) != 0) rc = rc ? rc : 1;
+  return rc;
+}
