@@ -214,14 +214,27 @@ void vouch_json_hex(vouch_json *j, const uint8_t *data, size_t len) {
   vouch_buf_putc(j->out, '"');
 }
 
+/* put_u64 formats without printf: results carry many small integers. */
+static void put_u64(vouch_buf *b, uint64_t v, bool negative) {
+  char tmp[24];
+  size_t i = sizeof(tmp);
+  do {
+    tmp[--i] = (char)('0' + v % 10);
+    v /= 10;
+  } while (v != 0);
+  if (negative) tmp[--i] = '-';
+  vouch_buf_append(b, tmp + i, sizeof(tmp) - i);
+}
+
 void vouch_json_int(vouch_json *j, int64_t v) {
   before_value(j);
-  vouch_buf_printf(j->out, "%lld", (long long)v);
+  uint64_t mag = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+  put_u64(j->out, mag, v < 0);
 }
 
 void vouch_json_uint(vouch_json *j, uint64_t v) {
   before_value(j);
-  vouch_buf_printf(j->out, "%llu", (unsigned long long)v);
+  put_u64(j->out, v, false);
 }
 
 void vouch_json_bool(vouch_json *j, bool v) {

@@ -31,11 +31,27 @@ static bool is_hex(char ch) {
   return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f') || (ch >= 'A' && ch <= 'F');
 }
 
+/* is_plain: a byte a string may hold as it is (not '"', not '\\', not a
+ * control character).  Long strings (base64 evidence) are skipped by this
+ * test alone, four bytes per step. */
+static inline bool is_plain(char ch) {
+  unsigned char c = (unsigned char)ch;
+  return c >= 0x20 && c != '"' && c != '\\';
+}
+
 /* skip_string: at '"', advance past the closing quote. */
 static bool skip_string(scan *sc) {
   if (peek(sc) != '"') return false;
   sc->pos++;
   while (!at_end(sc)) {
+    size_t p = sc->pos, end = sc->len;
+    while (p + 4 <= end && is_plain(sc->s[p]) && is_plain(sc->s[p + 1]) &&
+           is_plain(sc->s[p + 2]) && is_plain(sc->s[p + 3])) {
+      p += 4;
+    }
+    while (p < end && is_plain(sc->s[p])) p++;
+    sc->pos = p;
+    if (at_end(sc)) break;
     unsigned char ch = (unsigned char)sc->s[sc->pos++];
     if (ch == '"') return true;
     if (ch < 0x20) return false;

@@ -96,9 +96,61 @@ static vouch_status decode(const char *in, size_t in_len, bool skip_ws, uint8_t 
   return VOUCH_OK;
 }
 
+/* decode_compact is decode without whitespace, in one pass and four
+ * characters at a time: the envelope's evidence (kilobytes per item) goes
+ * through it on the hot path.  Same rules, same results. */
+static vouch_status decode_compact(const char *in, size_t in_len, uint8_t *out, size_t out_cap,
+                                   size_t *out_len) {
+  VOUCH_ENSURE(in != NULL || in_len == 0, VOUCH_E_ARG);
+  VOUCH_ENSURE_REF(out_len);
+  size_t pad = 0;
+  while (pad < 2 && in_len > 0 && in[in_len - 1] == '=') {
+    in_len--;
+    pad++;
+  }
+  size_t n = in_len, rem = n % 4;
+  VOUCH_ENSURE(rem != 1, VOUCH_E_BASE64);
+  VOUCH_ENSURE(pad == 0 || (n + pad) % 4 == 0, VOUCH_E_BASE64);
+  size_t need = n / 4 * 3 + (rem ? rem - 1 : 0);
+  VOUCH_ENSURE(need <= out_cap && (out != NULL || need == 0), VOUCH_E_ARG);
+  const unsigned char *u = (const unsigned char *)in;
+  unsigned cls = 0;
+  unsigned zero = 0; /* any character outside both alphabets (kDecode 0) */
+  size_t i = 0, o = 0;
+  for (; i + 4 <= n; i += 4) {
+    unsigned a = kDecode[u[i]], b = kDecode[u[i + 1]], c = kDecode[u[i + 2]],
+             d = kDecode[u[i + 3]];
+    zero |= (a == 0) | (b == 0) | (c == 0) | (d == 0);
+    cls |= kClass[u[i]] | kClass[u[i + 1]] | kClass[u[i + 2]] | kClass[u[i + 3]];
+    uint32_t v = (a - 1) << 18 | (b - 1) << 12 | (c - 1) << 6 | (d - 1);
+    out[o] = (uint8_t)(v >> 16);
+    out[o + 1] = (uint8_t)(v >> 8);
+    out[o + 2] = (uint8_t)v;
+    o += 3;
+  }
+  uint32_t acc = 0;
+  for (; i < n; i++) {
+    unsigned a = kDecode[u[i]];
+    zero |= a == 0;
+    cls |= kClass[u[i]];
+    acc = acc << 6 | ((a - 1) & 63);
+  }
+  VOUCH_ENSURE(!zero && cls != (kStd | kUrl), VOUCH_E_BASE64);
+  if (rem == 2) {
+    VOUCH_ENSURE((acc & 0xf) == 0, VOUCH_E_BASE64);
+    out[o++] = (uint8_t)(acc >> 4);
+  } else if (rem == 3) {
+    VOUCH_ENSURE((acc & 0x3) == 0, VOUCH_E_BASE64);
+    out[o++] = (uint8_t)(acc >> 10);
+    out[o++] = (uint8_t)(acc >> 2);
+  }
+  *out_len = o;
+  return VOUCH_OK;
+}
+
 vouch_status vouch_base64_decode(const char *in, size_t in_len, uint8_t *out, size_t out_cap,
                                  size_t *out_len) {
-  return decode(in, in_len, false, out, out_cap, out_len);
+  return decode_compact(in, in_len, out, out_cap, out_len);
 }
 
 vouch_status vouch_base64_decode_mime(const char *in, size_t in_len, uint8_t *out, size_t out_cap,

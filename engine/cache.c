@@ -206,9 +206,9 @@ static entry *insert(struct vouch_cache *c, shard *s, entry *e) {
 
 /* ---- public API ------------------------------------------------------------------- */
 
-void *vouch_cache_acquire(struct vouch_cache *c, const uint8_t *key, size_t key_len,
-                          size_t obj_size, void (*build)(void *obj, void *arg), void *arg,
-                          void (*destroy)(void *obj), void **out_obj, uint64_t *out_id) {
+static void *acquire(struct vouch_cache *c, const uint8_t *key, size_t key_len, size_t obj_size,
+                     void (*build)(void *obj, void *arg), void *arg, void (*destroy)(void *obj),
+                     void **out_obj, uint64_t *out_id, bool count) {
   uint64_t lo, hi;
   c->hash(key, key_len, &lo, &hi);
   shard *s = &c->shards[lo % c->num_shards];
@@ -217,13 +217,13 @@ void *vouch_cache_acquire(struct vouch_cache *c, const uint8_t *key, size_t key_
   if (e != NULL) {
     atomic_fetch_add(&e->refs, 1);
     e->referenced = true;
-    s->hits++;
+    if (count) s->hits++;
     pthread_mutex_unlock(&s->mu);
     *out_obj = e->obj;
     *out_id = e->id;
     return e;
   }
-  s->misses++;
+  if (count) s->misses++;
   pthread_mutex_unlock(&s->mu);
 
   /* Build outside the lock. */
@@ -260,6 +260,12 @@ void *vouch_cache_acquire(struct vouch_cache *c, const uint8_t *key, size_t key_
   return w;
 }
 
+void *vouch_cache_acquire(struct vouch_cache *c, const uint8_t *key, size_t key_len,
+                          size_t obj_size, void (*build)(void *obj, void *arg), void *arg,
+                          void (*destroy)(void *obj), void **out_obj, uint64_t *out_id) {
+  return acquire(c, key, key_len, obj_size, build, arg, destroy, out_obj, out_id, true);
+}
+
 void vouch_cache_release(struct vouch_cache *c, void *handle) {
   (void)c;
   if (handle != NULL) entry_unref(handle);
@@ -289,7 +295,8 @@ void vouch_cache_sig_store(struct vouch_cache *c, const uint8_t *key, size_t key
                            int result) {
   void *obj;
   uint64_t id;
-  void *h = vouch_cache_acquire(c, key, key_len, sizeof(int), sig_build, &result, NULL, &obj, &id);
+  /* The lookup that missed was already counted. */
+  void *h = acquire(c, key, key_len, sizeof(int), sig_build, &result, NULL, &obj, &id, false);
   vouch_cache_release(c, h);
 }
 

@@ -313,7 +313,9 @@ static void check_signatures(worker *w, size_t n) {
     dups += j - i - 1;
     vouch_dcap_sig *s = w->refs[i].sig;
     int result;
-    if (vouch_cache_sig_lookup(e->cache, w->refs[i].key, sizeof(w->refs[i].key), &result)) {
+    /* Only checks under certificate keys are ever stored (see below). */
+    if (s->key != NULL &&
+        vouch_cache_sig_lookup(e->cache, w->refs[i].key, sizeof(w->refs[i].key), &result)) {
       hits++;
     } else {
       if (s->key == NULL && (key_xy == NULL || memcmp(key_xy, s->xy, 64) != 0)) {
@@ -333,7 +335,12 @@ static void check_signatures(worker *w, size_t n) {
         vouch_crypto_clear_errors();
       }
       checked++;
-      vouch_cache_sig_store(e->cache, w->refs[i].key, sizeof(w->refs[i].key), result);
+      /* Remember checks that recur: those under a certificate key (a
+       * platform's QE report, the same in all its quotes).  A quote's own
+       * signature is unique to it and would only crowd the cache. */
+      if (s->key != NULL) {
+        vouch_cache_sig_store(e->cache, w->refs[i].key, sizeof(w->refs[i].key), result);
+      }
     }
     for (size_t k = i; k < j; k++) w->refs[k].sig->result = result;
     i = j;

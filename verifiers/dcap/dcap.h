@@ -540,12 +540,14 @@ typedef struct {
   void *ctx;
 } vouch_dcap_source;
 
-/* vouch_dcap_lookup_for_quote reads the quote's PCK certificate (from its
- * type-5 certification data, or |pck_chain_pem| for types 1-4) and fills
- * the lookup key. */
-VOUCH_MUST_CHECK vouch_status vouch_dcap_lookup_for_quote(const vouch_quote *q,
-                                                          const vouch_blob *pck_chain_pem,
-                                                          int64_t at, vouch_dcap_lookup *out,
-                                                          vouch_err *err);
+/* vouch_dcap_pck_lookup reads the quote's PCK certificate (from its type-5
+ * certification data, or |pck_chain_pem| for types 1-4) through |memo| (so
+ * a chain is parsed once per distinct chain, not per quote) and fills the
+ * lookup key. */
+VOUCH_MUST_CHECK vouch_status vouch_dcap_pck_lookup(const vouch_quote *q,
+                                                    const vouch_blob *pck_chain_pem,
+                                                    const vouch_dcap_memo *memo, int64_t at,
+                                                    vouch_dcap_lookup *out, vouch_err *err);
+
 
 #endif /* VOUCH_DCAP_H */

@@ -441,3 +441,43 @@ void vouch_dcap_inputs_release(vouch_dcap_inputs *in) {
   for (size_t i = in->num_handles; i > 0; i--) in->memo->release(in->memo->ctx, in->handles[i - 1]);
   in->num_handles = 0;
 }
+
+vouch_status vouch_dcap_pck_lookup(const vouch_quote *q, const vouch_blob *pck_chain_pem,
+                                   const vouch_dcap_memo *memo, int64_t at,
+                                   vouch_dcap_lookup *out, vouch_err *err) {
+  memset(out, 0, sizeof(*out));
+  const uint8_t *pem = q->cert_data;
+  size_t len = q->cert_data_len;
+  if (q->cert_type != 5) {
+    if (pck_chain_pem == NULL || pck_chain_pem->len == 0) {
+      return vouch_fail(err, VOUCH_E_COLLATERAL_MISSING,
+                        "collateral: the quote carries certification data type %u (no PCK "
+                        "chain); supply pck_certificate_chain",
+                        q->cert_type);
+    }
+    pem = pck_chain_pem->data;
+    len = pck_chain_pem->len;
+  }
+  /* Through the memo: the chain object is the one stage 1 uses next. */
+  vouch_dcap_inputs in;
+  memset(&in, 0, sizeof(in));
+  in.memo = memo ? memo : &vouch_dcap_memo_none;
+  resolver r = {.in = &in};
+  vouch_buf_init(&r.key, VOUCH_LIMIT_COLLATERAL + 256);
+  uint64_t id;
+  const vouch_dcap_chain *c = get_chain(&r, VOUCH_DCAP_CHAIN_PCK, pem, len, &id);
+  vouch_status s = VOUCH_OK;
+  if (c == NULL) {
+    s = vouch_fail(err, VOUCH_E_NOMEM, "out of memory");
+  } else if (c->err.code != VOUCH_OK) {
+    s = vouch_fail(err, c->err.code, "PCK certificate chain: %s", c->err.msg);
+  } else {
+    memcpy(out->fmspc, c->pck.fmspc, 6);
+    out->platform_ca = c->platform_ca;
+    out->tdx = q->tee_type == VOUCH_TEE_TDX;
+    out->at = at;
+  }
+  vouch_dcap_inputs_release(&in);
+  vouch_buf_free(&r.key);
+  return s;
+}

@@ -161,7 +161,7 @@ void vouch_sgx_begin(vouch_sgx_item *it, const uint8_t *quote, size_t quote_len,
     if (source == NULL || source->resolve == NULL) {
       vouch_fail(&err, VOUCH_E_COLLATERAL_MISSING,
                  "collateral: none given (inline \"collateral\", or --collateral FILE|DIR)");
-    } else if (vouch_dcap_lookup_for_quote(q, NULL, opts->dcap.at, &key, &err) == VOUCH_OK) {
+    } else if (vouch_dcap_pck_lookup(q, NULL, memo, opts->dcap.at, &key, &err) == VOUCH_OK) {
       source->resolve(source->ctx, &key, &resolved, &err);
     }
     if (err.code != VOUCH_OK) {
