@@ -292,8 +292,9 @@ static bool is_ca_chain(const item *it, const void *arg) {
   return it->kind == K_CHAIN && (platform ? it->platform_ca : it->processor_ca);
 }
 
-static vouch_status copy_blob(vouch_blob *dst, const item *it) {
-  return vouch_blob_set(dst, it->text.data, it->text.len);
+static void lend(vouch_blob *dst, const uint8_t *data, size_t len) {
+  dst->data = (uint8_t *)data; /* read only: the collateral is marked borrowed */
+  dst->len = len;
 }
 
 static vouch_status resolve(void *ctx, const vouch_dcap_lookup *key, vouch_dcap_collateral *out,
@@ -327,17 +328,19 @@ static vouch_status resolve(void *ctx, const vouch_dcap_lookup *key, vouch_dcap_
                       "directory",
                       missing, tcb == NULL ? " for FMSPC " : "", tcb == NULL ? fmspc : "", at);
   }
-  vouch_status s = VOUCH_OK;
-  if ((s = copy_blob(&out->tcb_info, tcb)) || (s = vouch_blob_set(&out->tcb_info_signature, tcb->sig, 64)) ||
-      (s = copy_blob(&out->tcb_info_issuer_chain, tcb_chain)) ||
-      (s = copy_blob(&out->qe_identity, qe)) ||
-      (s = vouch_blob_set(&out->qe_identity_signature, qe->sig, 64)) ||
-      (s = copy_blob(&out->qe_identity_issuer_chain, tcb_chain)) ||
-      (s = copy_blob(&out->root_ca_crl, root)) || (s = copy_blob(&out->pck_crl, pck)) ||
-      (s = copy_blob(&out->pck_crl_issuer_chain, ca_chain))) {
-    vouch_dcap_collateral_cleanup(out);
-    return vouch_fail(err, s, "collateral: out of memory");
-  }
+  /* Borrowed views: the directory's items outlive every item verified
+   * with them, and copying ~20 KB per quote would cost more than parsing
+   * the envelope. */
+  out->borrowed = true;
+  lend(&out->tcb_info, tcb->text.data, tcb->text.len);
+  lend(&out->tcb_info_signature, tcb->sig, 64);
+  lend(&out->tcb_info_issuer_chain, tcb_chain->text.data, tcb_chain->text.len);
+  lend(&out->qe_identity, qe->text.data, qe->text.len);
+  lend(&out->qe_identity_signature, qe->sig, 64);
+  lend(&out->qe_identity_issuer_chain, tcb_chain->text.data, tcb_chain->text.len);
+  lend(&out->root_ca_crl, root->text.data, root->text.len);
+  lend(&out->pck_crl, pck->text.data, pck->text.len);
+  lend(&out->pck_crl_issuer_chain, ca_chain->text.data, ca_chain->text.len);
   return VOUCH_OK;
 }
 

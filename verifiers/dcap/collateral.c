@@ -30,6 +30,10 @@ void vouch_blob_free(vouch_blob *b) {
 }
 
 void vouch_dcap_collateral_cleanup(vouch_dcap_collateral *c) {
+  if (c->borrowed) {
+    memset(c, 0, sizeof(*c));
+    return;
+  }
   vouch_blob *all[] = {&c->pck_crl_issuer_chain,  &c->root_ca_crl,
                        &c->pck_crl,               &c->tcb_info_issuer_chain,
                        &c->tcb_info,              &c->tcb_info_signature,

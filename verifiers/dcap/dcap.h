@@ -277,6 +277,7 @@ typedef struct {
   vouch_blob qe_identity;           /* exact signed text of enclaveIdentity */
   vouch_blob qe_identity_signature; /* 64 bytes r||s */
   vouch_blob pck_certificate_chain; /* PEM, for certification data types 1-4 */
+  bool borrowed; /* the blobs point into a longer-lived store: cleanup frees nothing */
 } vouch_dcap_collateral;
 
 /* vouch_dcap_collateral_from_json reads the collateral.json shape.  String
