@@ -13,6 +13,9 @@
 
 #include <unistd.h>
 
+#include <jansson.h>
+
+#include "crypto/crypto.h"
 #include "engine/engine.h"
 #include "engine/vouch.h"
 
@@ -199,12 +202,76 @@ static void test_run_overlong(void **state) {
   free(input);
 }
 
+/* Differential check against jansson: envelopes with every field, then
+ * each with one byte changed.  Where jansson says the line is not JSON the
+ * scanner must refuse it; where both accept it, they must read the same id,
+ * type and evidence bytes. */
+static void test_envelope_vs_jansson(void **state) {
+  (void)state;
+  static const char *const kLines[] = {
+      "{\"id\":\"q-1\",\"type\":\"sgx\",\"evidence\":\"AQIDBAUG\",\"at\":1752919277}",
+      " {\"type\":\"tdx\", \"id\":\"a\\\"b\\u00e9\",\"evidence\":\"_-8=\",\"nonce\":\"n\"} ",
+      "{\"id\":\"x\",\"type\":\"sgx\",\"evidence\":\"AQID\",\"runtime_data\":{\"data\":\"aGk\","
+      "\"data_type\":\"binary\"},\"collateral\":{\"k\":[1,2,{\"z\":null}]},\"extra\":[true]}",
+  };
+  static const char kMutations[] = "{}[]\",:\\ 0a-_=";
+  vouch_envelope env;
+  vouch_envelope_init(&env);
+  size_t agreed = 0, refused = 0;
+  for (size_t l = 0; l < sizeof(kLines) / sizeof(kLines[0]); l++) {
+    size_t len = strlen(kLines[l]);
+    char *line = malloc(len + 1);
+    for (size_t pos = 0; pos <= len; pos++) {
+      for (size_t m = 0; m < sizeof(kMutations); m++) {
+        memcpy(line, kLines[l], len + 1);
+        if (pos < len) {
+          if (m == sizeof(kMutations) - 1) continue;
+          line[pos] = kMutations[m];
+        } else if (m > 0) {
+          continue; /* the unmutated line, once */
+        }
+        json_error_t je;
+        json_t *root = json_loadb(line, len, 0, &je);
+        vouch_err err = {0};
+        vouch_status s = vouch_envelope_parse(line, len, &env, &err);
+        if (root == NULL) {
+          if (s == VOUCH_OK) fail_msg("scanner accepted what jansson rejects: %s", line);
+          refused++;
+          continue;
+        }
+        if (s == VOUCH_OK && json_is_object(root)) {
+          const char *id = json_string_value(json_object_get(root, "id"));
+          if (id != NULL) assert_string_equal(env.id, id);
+          const char *type = json_string_value(json_object_get(root, "type"));
+          assert_non_null(type);
+          assert_string_equal(vouch_evidence_type_name(env.type), type);
+          const char *ev = json_string_value(json_object_get(root, "evidence"));
+          assert_non_null(ev);
+          uint8_t dec[64];
+          size_t dec_len;
+          assert_int_equal(vouch_base64_decode(ev, strlen(ev), dec, sizeof(dec), &dec_len),
+                           VOUCH_OK);
+          assert_int_equal(dec_len, env.evidence_len);
+          assert_memory_equal(dec, env.evidence, dec_len);
+          agreed++;
+        }
+        json_decref(root);
+      }
+    }
+    free(line);
+  }
+  vouch_envelope_cleanup(&env);
+  print_message("%zu lines read alike, %zu refused by both\n", agreed, refused);
+  assert_true(agreed > 10 && refused > 100);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_envelope_full),
       cmocka_unit_test(test_envelope_rejects),
       cmocka_unit_test(test_run_counts),
       cmocka_unit_test(test_run_overlong),
+      cmocka_unit_test(test_envelope_vs_jansson),
   };
   return cmocka_run_group_tests_name("engine", tests, NULL, NULL);
 }
