@@ -322,7 +322,9 @@ static bool read_input(loop *l, const vouch_engine_input *in) {
       collect_one(l);
       continue;
     }
-    bool waiting = l->filling != NULL && l->filling->num_lines > 0;
+    /* On a pipe, never block for input while a partial batch waits to be
+     * dispatched or results wait to be written. */
+    bool waiting = (l->filling != NULL && l->filling->num_lines > 0) || l->in_flight > 0;
     int timeout = !regular && waiting ? (int)l->cfg->flush_ms : 0;
     size_t room = l->cap - l->have;
     ssize_t n = do_read(l, in->fd, off, l->buf + l->have, room, timeout);

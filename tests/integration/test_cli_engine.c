@@ -3,6 +3,7 @@
  * --ordered --output run, then --resume, equals an uninterrupted run line
  * for line; ordered output is deterministic across worker counts. */
 #include <setjmp.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -173,11 +174,57 @@ static void test_kill_and_resume(void **state) {
   assert_int_equal(sh("%s verify --resume %s/corpus/evidence.ndjson 2>/dev/null", g_bin, g_dir), 3);
 }
 
+/* Results stream: a line written to a pipe that stays open comes back
+ * before the input ends (the partial batch is flushed after a short idle
+ * time, and results are written while input is awaited). */
+static void test_streams_from_a_pipe(void **state) {
+  (void)state;
+  NEED_BIN();
+  char path[256];
+  snprintf(path, sizeof(path), "%s/corpus/evidence.ndjson", g_dir);
+  FILE *f = fopen(path, "r");
+  assert_non_null(f);
+  static char line[1 << 16];
+  assert_non_null(fgets(line, sizeof(line), f));
+  fclose(f);
+  int in[2], out[2];
+  assert_int_equal(pipe(in), 0);
+  assert_int_equal(pipe(out), 0);
+  pid_t pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) {
+    dup2(in[0], 0);
+    dup2(out[1], 1);
+    close(in[1]);
+    close(out[0]);
+    char cmd[2048];
+    snprintf(cmd, sizeof(cmd), "exec %s verify %s -", g_bin, g_common);
+    execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+    _exit(127);
+  }
+  close(in[0]);
+  close(out[1]);
+  assert_int_equal(write(in[1], line, strlen(line)), (ssize_t)strlen(line));
+  struct pollfd p = {.fd = out[0], .events = POLLIN};
+  int ready = poll(&p, 1, 10000); /* the input is still open */
+  assert_int_equal(ready, 1);
+  char buf[4096];
+  ssize_t n = read(out[0], buf, sizeof(buf) - 1);
+  assert_true(n > 0);
+  buf[n] = '\0';
+  assert_non_null(strstr(buf, "\"status\":"));
+  close(in[1]);
+  int st;
+  waitpid(pid, &st, 0);
+  close(out[0]);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_ordered_is_deterministic),
       cmocka_unit_test(test_shards_partition),
       cmocka_unit_test(test_kill_and_resume),
+      cmocka_unit_test(test_streams_from_a_pipe),
   };
   return cmocka_run_group_tests_name("cli_engine", tests, setup, teardown);
 }
