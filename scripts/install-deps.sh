@@ -4,7 +4,7 @@
 set -euo pipefail
 
 PACKAGES=(
-  build-essential cmake pkg-config git ca-certificates
+  build-essential cmake pkg-config git ca-certificates time
   clang libclang-rt-dev           # libFuzzer and the sanitizer runtimes
   libssl-dev                      # OpenSSL 3 libcrypto
   liburing-dev libjemalloc-dev libxxhash-dev libjansson-dev
