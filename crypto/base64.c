@@ -6,6 +6,7 @@
  * the final padding of a complete group, zero trailing bits, no length
  * that leaves 6 dangling bits.
  */
+#include <pthread.h>
 #include <string.h>
 
 #include "crypto/internal.h"
@@ -96,6 +97,20 @@ static vouch_status decode(const char *in, size_t in_len, bool skip_ws, uint8_t 
   return VOUCH_OK;
 }
 
+/* g_merged folds kDecode and kClass into one lookup for the hot loop:
+ * bits 0-5 the value, bit 6/7 the alphabet (kStd/kUrl << 6), bit 8 "not a
+ * base64 character". */
+enum { kBadBit = 1u << 8 };
+static uint16_t g_merged[256];
+static pthread_once_t g_merged_once = PTHREAD_ONCE_INIT;
+
+static void build_merged(void) {
+  for (int c = 0; c < 256; c++) {
+    g_merged[c] = kDecode[c] == 0 ? kBadBit
+                                  : (uint16_t)((kDecode[c] - 1) | (unsigned)kClass[c] << 6);
+  }
+}
+
 /* decode_compact is decode without whitespace, in one pass and four
  * characters at a time: the envelope's evidence (kilobytes per item) goes
  * through it on the hot path.  Same rules, same results. */
@@ -113,16 +128,15 @@ static vouch_status decode_compact(const char *in, size_t in_len, uint8_t *out, 
   VOUCH_ENSURE(pad == 0 || (n + pad) % 4 == 0, VOUCH_E_BASE64);
   size_t need = n / 4 * 3 + (rem ? rem - 1 : 0);
   VOUCH_ENSURE(need <= out_cap && (out != NULL || need == 0), VOUCH_E_ARG);
+  pthread_once(&g_merged_once, build_merged);
   const unsigned char *u = (const unsigned char *)in;
-  unsigned cls = 0;
-  unsigned zero = 0; /* any character outside both alphabets (kDecode 0) */
+  unsigned flags = 0; /* kBad / kStd / kUrl bits seen, shifted by 6 */
   size_t i = 0, o = 0;
   for (; i + 4 <= n; i += 4) {
-    unsigned a = kDecode[u[i]], b = kDecode[u[i + 1]], c = kDecode[u[i + 2]],
-             d = kDecode[u[i + 3]];
-    zero |= (a == 0) | (b == 0) | (c == 0) | (d == 0);
-    cls |= kClass[u[i]] | kClass[u[i + 1]] | kClass[u[i + 2]] | kClass[u[i + 3]];
-    uint32_t v = (a - 1) << 18 | (b - 1) << 12 | (c - 1) << 6 | (d - 1);
+    unsigned a = g_merged[u[i]], b = g_merged[u[i + 1]], c = g_merged[u[i + 2]],
+             d = g_merged[u[i + 3]];
+    flags |= a | b | c | d;
+    uint32_t v = (a & 63) << 18 | (b & 63) << 12 | (c & 63) << 6 | (d & 63);
     out[o] = (uint8_t)(v >> 16);
     out[o + 1] = (uint8_t)(v >> 8);
     out[o + 2] = (uint8_t)v;
@@ -130,11 +144,12 @@ static vouch_status decode_compact(const char *in, size_t in_len, uint8_t *out, 
   }
   uint32_t acc = 0;
   for (; i < n; i++) {
-    unsigned a = kDecode[u[i]];
-    zero |= a == 0;
-    cls |= kClass[u[i]];
-    acc = acc << 6 | ((a - 1) & 63);
+    unsigned a = g_merged[u[i]];
+    flags |= a;
+    acc = acc << 6 | (a & 63);
   }
+  unsigned zero = flags & kBadBit;
+  unsigned cls = (flags >> 6) & (kStd | kUrl);
   VOUCH_ENSURE(!zero && cls != (kStd | kUrl), VOUCH_E_BASE64);
   if (rem == 2) {
     VOUCH_ENSURE((acc & 0xf) == 0, VOUCH_E_BASE64);

@@ -341,6 +341,8 @@ typedef struct {
   bool has_pck;
   vouch_pck_ext pck;     /* PCK chains */
   bool platform_ca;      /* PCK issued by the Platform CA */
+  char leaf_cn[128];        /* subject CN of the leaf */
+  char leaf_issuer_cn[128]; /* issuer CN of the leaf */
   uint8_t sha256[VOUCH_SHA256_LEN]; /* of the PEM bytes */
 } vouch_dcap_chain;
 
@@ -352,6 +354,7 @@ void vouch_dcap_chain_cleanup(vouch_dcap_chain *c);
 typedef struct {
   vouch_err err;
   struct vouch_crl *crl; /* owned */
+  char issuer_cn[128];
   uint8_t sha256[VOUCH_SHA256_LEN]; /* of the DER */
 } vouch_dcap_crl;
 
@@ -418,6 +421,7 @@ typedef struct {
   const vouch_dcap_trust *qe_trust;
   const vouch_dcap_signed *qe_identity;
   bool out_of_memory; /* an object could not be had at all */
+  uint64_t pck_chain_id; /* memo id of pck_chain */
   const vouch_dcap_collateral *coll; /* borrowed: valid until stage 2 is done */
   /* private */
   const vouch_dcap_memo *memo;
@@ -425,13 +429,14 @@ typedef struct {
   size_t num_handles;
 } vouch_dcap_inputs;
 
-/* vouch_dcap_inputs_resolve builds (or finds in |memo|) every stage-1
- * object for |q| with |coll|.  Objects that fail carry their error; the
- * stage-2 run reports the first in QVL's order.  Always call
- * vouch_dcap_inputs_release. */
+/* vouch_dcap_inputs_init prepares |in| to take objects from |memo| (NULL:
+ * build every time).  vouch_dcap_inputs_resolve then builds (or finds)
+ * every stage-1 object for |q| with |coll|.  Objects that fail carry their
+ * error; the stage-2 run reports the first in QVL's order.  Always call
+ * vouch_dcap_inputs_release after init. */
+void vouch_dcap_inputs_init(vouch_dcap_inputs *in, const vouch_dcap_memo *memo);
 void vouch_dcap_inputs_resolve(const vouch_quote *q, const vouch_dcap_collateral *coll,
-                               const struct vouch_anchors *anchors, const vouch_dcap_memo *memo,
-                               vouch_dcap_inputs *in);
+                               const struct vouch_anchors *anchors, vouch_dcap_inputs *in);
 void vouch_dcap_inputs_release(vouch_dcap_inputs *in);
 
 /* Hashes of everything a verdict was decided with (DESIGN.md "audit"). */
@@ -542,12 +547,12 @@ typedef struct {
 } vouch_dcap_source;
 
 /* vouch_dcap_pck_lookup reads the quote's PCK certificate (from its type-5
- * certification data, or |pck_chain_pem| for types 1-4) through |memo| (so
- * a chain is parsed once per distinct chain, not per quote) and fills the
- * lookup key. */
+ * certification data, or |pck_chain_pem| for types 1-4) through the inputs'
+ * memo (so a chain is parsed once per distinct chain, not per quote), keeps
+ * it in |in| for vouch_dcap_inputs_resolve, and fills the lookup key. */
 VOUCH_MUST_CHECK vouch_status vouch_dcap_pck_lookup(const vouch_quote *q,
                                                     const vouch_blob *pck_chain_pem,
-                                                    const vouch_dcap_memo *memo, int64_t at,
+                                                    vouch_dcap_inputs *in, int64_t at,
                                                     vouch_dcap_lookup *out, vouch_err *err);
 
 

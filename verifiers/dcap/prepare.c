@@ -105,6 +105,9 @@ void vouch_dcap_chain_build(vouch_dcap_chain_kind kind, const char *pem, size_t 
   }
   s = kind == VOUCH_DCAP_CHAIN_PCK ? assign_pck_roles(out) : assign_signer_roles(out);
   if (s != VOUCH_OK) return;
+  /* Names stage 2 compares for every item: extracted once here. */
+  vouch_cert_subject_cn(out->leaf, out->leaf_cn, sizeof(out->leaf_cn));
+  vouch_cert_issuer_cn(out->leaf, out->leaf_issuer_cn, sizeof(out->leaf_issuer_cn));
   if (vouch_cert_pubkey(out->leaf, &out->leaf_key) != VOUCH_OK ||
       vouch_pubkey_p256_xy(out->leaf_key, out->leaf_xy) != VOUCH_OK) {
     vouch_crypto_clear_errors();
@@ -136,6 +139,7 @@ void vouch_dcap_crl_build(const uint8_t *data, size_t len, vouch_dcap_crl *out) 
   size_t der_len = 0;
   const uint8_t *der = vouch_crl_der(out->crl, &der_len);
   vouch_sha256(der, der_len, out->sha256);
+  vouch_crl_issuer_cn(out->crl, out->issuer_cn, sizeof(out->issuer_cn));
 }
 
 void vouch_dcap_crl_cleanup(vouch_dcap_crl *c) {
@@ -385,18 +389,24 @@ static const vouch_dcap_signed *get_signed(resolver *r, bool tcb, const vouch_bl
   return acquire(r, sizeof(vouch_dcap_signed), build_signed, &a, destroy_signed, &id);
 }
 
-void vouch_dcap_inputs_resolve(const vouch_quote *q, const vouch_dcap_collateral *coll,
-                               const struct vouch_anchors *anchors, const vouch_dcap_memo *memo,
-                               vouch_dcap_inputs *in) {
+void vouch_dcap_inputs_init(vouch_dcap_inputs *in, const vouch_dcap_memo *memo) {
   memset(in, 0, sizeof(*in));
   in->memo = memo ? memo : &vouch_dcap_memo_none;
+}
+
+void vouch_dcap_inputs_resolve(const vouch_quote *q, const vouch_dcap_collateral *coll,
+                               const struct vouch_anchors *anchors, vouch_dcap_inputs *in) {
   in->coll = coll;
   resolver r = {.in = in};
   vouch_buf_init(&r.key, VOUCH_LIMIT_COLLATERAL + 256);
-  uint64_t pck_id = 0, root_id = 0, pck_crl_id = 0, ca_id = 0, tcb_id = 0, qe_id = 0;
+  uint64_t pck_id = in->pck_chain_id, root_id = 0, pck_crl_id = 0, ca_id = 0, tcb_id = 0,
+           qe_id = 0;
 
-  /* The PCK chain: in the quote (type 5) or from collateral (types 1-4). */
-  if (q->cert_type == 5) {
+  /* The PCK chain: in the quote (type 5) or from collateral (types 1-4),
+   * unless vouch_dcap_pck_lookup already brought it. */
+  if (in->pck_chain != NULL) {
+    /* kept */
+  } else if (q->cert_type == 5) {
     in->pck_chain = get_chain(&r, VOUCH_DCAP_CHAIN_PCK, q->cert_data, q->cert_data_len, &pck_id);
   } else if (coll->pck_certificate_chain.len > 0) {
     in->pck_chain = get_chain(&r, VOUCH_DCAP_CHAIN_PCK, coll->pck_certificate_chain.data,
@@ -443,8 +453,8 @@ void vouch_dcap_inputs_release(vouch_dcap_inputs *in) {
 }
 
 vouch_status vouch_dcap_pck_lookup(const vouch_quote *q, const vouch_blob *pck_chain_pem,
-                                   const vouch_dcap_memo *memo, int64_t at,
-                                   vouch_dcap_lookup *out, vouch_err *err) {
+                                   vouch_dcap_inputs *in, int64_t at, vouch_dcap_lookup *out,
+                                   vouch_err *err) {
   memset(out, 0, sizeof(*out));
   const uint8_t *pem = q->cert_data;
   size_t len = q->cert_data_len;
@@ -458,26 +468,19 @@ vouch_status vouch_dcap_pck_lookup(const vouch_quote *q, const vouch_blob *pck_c
     pem = pck_chain_pem->data;
     len = pck_chain_pem->len;
   }
-  /* Through the memo: the chain object is the one stage 1 uses next. */
-  vouch_dcap_inputs in;
-  memset(&in, 0, sizeof(in));
-  in.memo = memo ? memo : &vouch_dcap_memo_none;
-  resolver r = {.in = &in};
+  /* Through the memo, into |in|: stage 1 then uses this very object. */
+  resolver r = {.in = in};
   vouch_buf_init(&r.key, VOUCH_LIMIT_COLLATERAL + 256);
-  uint64_t id;
-  const vouch_dcap_chain *c = get_chain(&r, VOUCH_DCAP_CHAIN_PCK, pem, len, &id);
-  vouch_status s = VOUCH_OK;
-  if (c == NULL) {
-    s = vouch_fail(err, VOUCH_E_NOMEM, "out of memory");
-  } else if (c->err.code != VOUCH_OK) {
-    s = vouch_fail(err, c->err.code, "PCK certificate chain: %s", c->err.msg);
-  } else {
-    memcpy(out->fmspc, c->pck.fmspc, 6);
-    out->platform_ca = c->platform_ca;
-    out->tdx = q->tee_type == VOUCH_TEE_TDX;
-    out->at = at;
-  }
-  vouch_dcap_inputs_release(&in);
+  const vouch_dcap_chain *c = get_chain(&r, VOUCH_DCAP_CHAIN_PCK, pem, len, &in->pck_chain_id);
   vouch_buf_free(&r.key);
-  return s;
+  if (c == NULL) return vouch_fail(err, VOUCH_E_NOMEM, "out of memory");
+  if (c->err.code != VOUCH_OK) {
+    return vouch_fail(err, c->err.code, "PCK certificate chain: %s", c->err.msg);
+  }
+  in->pck_chain = c;
+  memcpy(out->fmspc, c->pck.fmspc, 6);
+  out->platform_ca = c->platform_ca;
+  out->tdx = q->tee_type == VOUCH_TEE_TDX;
+  out->at = at;
+  return VOUCH_OK;
 }

@@ -139,9 +139,8 @@ static vouch_status check_pck(vouch_dcap_job *j, const vouch_dcap_collateral *co
                         VOUCH_DCAP_ITEM_ROOT_CA_CRL));
   VOUCH_GUARD(check_crl(j, "pck_crl", in->pck_crl, &coll->pck_crl, VOUCH_DCAP_ITEM_PCK_CRL));
   /* The PCK CRL must come from the PCK certificate's own CA (QVL). */
-  char crl_issuer[256], leaf_issuer[256], msg[VOUCH_ERR_MSG_MAX];
-  vouch_crl_issuer_cn(in->pck_crl->crl, crl_issuer, sizeof(crl_issuer));
-  vouch_cert_issuer_cn(in->pck_chain->leaf, leaf_issuer, sizeof(leaf_issuer));
+  char msg[VOUCH_ERR_MSG_MAX];
+  const char *crl_issuer = in->pck_crl->issuer_cn, *leaf_issuer = in->pck_chain->leaf_issuer_cn;
   if (strcmp(crl_issuer, leaf_issuer) != 0 || strstr(crl_issuer, "CA") == NULL) {
     snprintf(msg, sizeof(msg), "pck_crl is issued by '%.120s' but the PCK certificate by '%.120s'",
              crl_issuer, leaf_issuer);
@@ -161,9 +160,8 @@ static vouch_status check_pck_crl_chain(vouch_dcap_job *j) {
   const vouch_dcap_inputs *in = j->in;
   const char *prefix = "collateral: pck_crl_issuer_chain: ";
   VOUCH_GUARD(check_chain(j, prefix, in->pck_crl_chain, VOUCH_DCAP_ITEM_PCK_CRL_ISSUER_CHAIN));
-  char ca_cn[256], crl_cn[256], msg[VOUCH_ERR_MSG_MAX];
-  vouch_cert_subject_cn(in->pck_crl_chain->leaf, ca_cn, sizeof(ca_cn));
-  vouch_crl_issuer_cn(in->pck_crl->crl, crl_cn, sizeof(crl_cn));
+  char msg[VOUCH_ERR_MSG_MAX];
+  const char *ca_cn = in->pck_crl_chain->leaf_cn, *crl_cn = in->pck_crl->issuer_cn;
   if (strcmp(ca_cn, crl_cn) != 0) {
     snprintf(msg, sizeof(msg), "is for '%.120s', the PCK CRL is from '%.120s'", ca_cn, crl_cn);
     return fail(j, VOUCH_E_COLLATERAL_MISMATCH, prefix, msg);
@@ -477,7 +475,8 @@ vouch_status vouch_dcap_verify(const vouch_quote *q, const vouch_dcap_collateral
     return vouch_fail(&report->err, VOUCH_E_ARG, "dcap: missing collateral or trust anchors");
   }
   vouch_dcap_inputs in;
-  vouch_dcap_inputs_resolve(q, coll, opts->anchors, NULL, &in);
+  vouch_dcap_inputs_init(&in, NULL);
+  vouch_dcap_inputs_resolve(q, coll, opts->anchors, &in);
   vouch_dcap_job job;
   vouch_dcap_begin(q, &in, opts, report, &job);
   for (size_t i = 0; i < job.num_sigs; i++) vouch_dcap_check_sig(&job.sigs[i]);

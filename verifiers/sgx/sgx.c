@@ -156,26 +156,28 @@ void vouch_sgx_begin(vouch_sgx_item *it, const uint8_t *quote, size_t quote_len,
   vouch_sha256(quote, q->total_len, qhash);
   vouch_result_add_item(out, "quote", qhash);
 
+  vouch_dcap_inputs_init(&it->in, memo);
+  it->has_inputs = true;
   if (coll == NULL) {
     vouch_dcap_lookup key;
     if (source == NULL || source->resolve == NULL) {
       vouch_fail(&err, VOUCH_E_COLLATERAL_MISSING,
                  "collateral: none given (inline \"collateral\", or --collateral FILE|DIR)");
-    } else if (vouch_dcap_pck_lookup(q, NULL, memo, opts->dcap.at, &key, &err) == VOUCH_OK) {
+    } else if (vouch_dcap_pck_lookup(q, NULL, &it->in, opts->dcap.at, &key, &err) == VOUCH_OK) {
       source->resolve(source->ctx, &key, &resolved, &err);
     }
     if (err.code != VOUCH_OK) {
       prefix_error(&err);
       vouch_result_fail(out, verdict_for_failure(err.code), &err);
       vouch_dcap_collateral_cleanup(&resolved);
+      vouch_sgx_abandon(it);
       return;
     }
     coll = &resolved;
   }
   /* Stage 1 through the memo, then stage 2 up to the signatures.  The
    * collateral bytes are needed only until vouch_dcap_begin returns. */
-  vouch_dcap_inputs_resolve(q, coll, opts->dcap.anchors, memo, &it->in);
-  it->has_inputs = true;
+  vouch_dcap_inputs_resolve(q, coll, opts->dcap.anchors, &it->in);
   vouch_dcap_begin(q, &it->in, &opts->dcap, &it->rep, &it->job);
   it->in.coll = NULL;
   vouch_dcap_collateral_cleanup(&resolved);
