@@ -14,6 +14,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <jansson.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,7 +39,10 @@ typedef struct {
 struct vouch_colldir {
   item *items;
   size_t num, cap;
+  uint64_t store_id; /* never reused: lets caches key items by address */
 };
+
+static _Atomic uint64_t g_store_ids;
 
 static void item_free(item *it) { vouch_blob_free(&it->text); }
 
@@ -211,6 +215,7 @@ vouch_status vouch_colldir_open(const char *path, struct vouch_colldir **out, vo
   }
   struct vouch_colldir *d = calloc(1, sizeof(*d));
   if (d == NULL) return vouch_fail(err, VOUCH_E_NOMEM, "out of memory");
+  d->store_id = atomic_fetch_add(&g_store_ids, 1) + 1;
   static const struct {
     const char *sub, *suffix;
     item_kind kind;
@@ -332,6 +337,7 @@ static vouch_status resolve(void *ctx, const vouch_dcap_lookup *key, vouch_dcap_
    * with them, and copying ~20 KB per quote would cost more than parsing
    * the envelope. */
   out->borrowed = true;
+  out->store_id = d->store_id;
   lend(&out->tcb_info, tcb->text.data, tcb->text.len);
   lend(&out->tcb_info_signature, tcb->sig, 64);
   lend(&out->tcb_info_issuer_chain, tcb_chain->text.data, tcb_chain->text.len);

@@ -278,6 +278,10 @@ typedef struct {
   vouch_blob qe_identity_signature; /* 64 bytes r||s */
   vouch_blob pck_certificate_chain; /* PEM, for certification data types 1-4 */
   bool borrowed; /* the blobs point into a longer-lived store: cleanup frees nothing */
+  /* Non-zero: the blobs are immutable bytes of a store that keeps them for
+   * its whole life and whose id is never reused in this process, so stage-1
+   * objects may be keyed by (store, address, length) instead of the bytes. */
+  uint64_t store_id;
 } vouch_dcap_collateral;
 
 /* vouch_dcap_collateral_from_json reads the collateral.json shape.  String

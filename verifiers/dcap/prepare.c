@@ -271,7 +271,22 @@ typedef struct {
   vouch_dcap_inputs *in;
   vouch_buf key;
   bool oom;
+  uint64_t store_id; /* of the collateral being resolved (0: key by bytes) */
 } resolver;
+
+/* put_blob appends what identifies |data|: the bytes themselves, or, for a
+ * store's immutable bytes, the store and the address (cheaper than copying,
+ * hashing and comparing kilobytes of collateral for every item). */
+static void put_blob(resolver *r, const void *data, size_t len, bool from_store) {
+  if (from_store && r->store_id != 0) {
+    uint64_t v[3] = {r->store_id, (uint64_t)(uintptr_t)data, (uint64_t)len};
+    vouch_buf_putc(&r->key, 'S');
+    vouch_buf_append(&r->key, v, sizeof(v));
+    return;
+  }
+  vouch_buf_putc(&r->key, 'B');
+  vouch_buf_append(&r->key, data, len);
+}
 
 static void *acquire(resolver *r, size_t obj_size, void (*build)(void *, void *), void *arg,
                      void (*destroy)(void *), uint64_t *id) {
@@ -306,11 +321,11 @@ static void build_chain(void *obj, void *arg) {
 static void destroy_chain(void *obj) { vouch_dcap_chain_cleanup(obj); }
 
 static const vouch_dcap_chain *get_chain(resolver *r, vouch_dcap_chain_kind kind, const void *pem,
-                                         size_t len, uint64_t *id) {
+                                         size_t len, bool from_store, uint64_t *id) {
   vouch_buf_reset(&r->key);
   vouch_buf_putc(&r->key, TAG_CHAIN);
   vouch_buf_putc(&r->key, (char)kind);
-  vouch_buf_append(&r->key, pem, len);
+  put_blob(r, pem, len, from_store);
   chain_arg a = {.kind = kind, .pem = pem, .len = len};
   return acquire(r, sizeof(vouch_dcap_chain), build_chain, &a, destroy_chain, id);
 }
@@ -329,7 +344,7 @@ static void destroy_crl(void *obj) { vouch_dcap_crl_cleanup(obj); }
 static const vouch_dcap_crl *get_crl(resolver *r, const vouch_blob *b, uint64_t *id) {
   vouch_buf_reset(&r->key);
   vouch_buf_putc(&r->key, TAG_CRL);
-  vouch_buf_append(&r->key, b->data, b->len);
+  put_blob(r, b->data, b->len, true);
   crl_arg a = {.data = b->data, .len = b->len};
   return acquire(r, sizeof(vouch_dcap_crl), build_crl, &a, destroy_crl, id);
 }
@@ -382,8 +397,8 @@ static const vouch_dcap_signed *get_signed(resolver *r, bool tcb, const vouch_bl
   vouch_buf_putc(&r->key, TAG_SIGNED);
   vouch_buf_putc(&r->key, tcb ? 1 : 0);
   put_u64(&r->key, signer_id);
-  vouch_buf_append(&r->key, sig->data, 64);
-  vouch_buf_append(&r->key, text->data, text->len);
+  put_blob(r, sig->data, 64, true);
+  put_blob(r, text->data, text->len, true);
   signed_arg a = {.tcb = tcb, .text = text, .sig = sig, .signer = signer};
   uint64_t id;
   return acquire(r, sizeof(vouch_dcap_signed), build_signed, &a, destroy_signed, &id);
@@ -397,7 +412,7 @@ void vouch_dcap_inputs_init(vouch_dcap_inputs *in, const vouch_dcap_memo *memo) 
 void vouch_dcap_inputs_resolve(const vouch_quote *q, const vouch_dcap_collateral *coll,
                                const struct vouch_anchors *anchors, vouch_dcap_inputs *in) {
   in->coll = coll;
-  resolver r = {.in = in};
+  resolver r = {.in = in, .store_id = coll->store_id};
   vouch_buf_init(&r.key, VOUCH_LIMIT_COLLATERAL + 256);
   uint64_t pck_id = in->pck_chain_id, root_id = 0, pck_crl_id = 0, ca_id = 0, tcb_id = 0,
            qe_id = 0;
@@ -407,10 +422,11 @@ void vouch_dcap_inputs_resolve(const vouch_quote *q, const vouch_dcap_collateral
   if (in->pck_chain != NULL) {
     /* kept */
   } else if (q->cert_type == 5) {
-    in->pck_chain = get_chain(&r, VOUCH_DCAP_CHAIN_PCK, q->cert_data, q->cert_data_len, &pck_id);
+    in->pck_chain =
+        get_chain(&r, VOUCH_DCAP_CHAIN_PCK, q->cert_data, q->cert_data_len, false, &pck_id);
   } else if (coll->pck_certificate_chain.len > 0) {
     in->pck_chain = get_chain(&r, VOUCH_DCAP_CHAIN_PCK, coll->pck_certificate_chain.data,
-                              coll->pck_certificate_chain.len, &pck_id);
+                              coll->pck_certificate_chain.len, true, &pck_id);
   }
   if (coll->root_ca_crl.len > 0) in->root_crl = get_crl(&r, &coll->root_ca_crl, &root_id);
   if (coll->pck_crl.len > 0) in->pck_crl = get_crl(&r, &coll->pck_crl, &pck_crl_id);
@@ -420,13 +436,13 @@ void vouch_dcap_inputs_resolve(const vouch_quote *q, const vouch_dcap_collateral
                               in->pck_crl, pck_crl_id);
   }
   in->pck_crl_chain = get_chain(&r, VOUCH_DCAP_CHAIN_CA, coll->pck_crl_issuer_chain.data,
-                                coll->pck_crl_issuer_chain.len, &ca_id);
+                                coll->pck_crl_issuer_chain.len, true, &ca_id);
   if (in->pck_crl_chain && in->root_crl) {
     in->pck_crl_trust =
         get_trust(&r, anchors, in->pck_crl_chain, ca_id, in->root_crl, root_id, NULL, 0);
   }
   in->tcb_chain = get_chain(&r, VOUCH_DCAP_CHAIN_TCB_SIGNING, coll->tcb_info_issuer_chain.data,
-                            coll->tcb_info_issuer_chain.len, &tcb_id);
+                            coll->tcb_info_issuer_chain.len, true, &tcb_id);
   if (in->tcb_chain && in->root_crl) {
     in->tcb_trust = get_trust(&r, anchors, in->tcb_chain, tcb_id, in->root_crl, root_id, NULL, 0);
   }
@@ -435,7 +451,7 @@ void vouch_dcap_inputs_resolve(const vouch_quote *q, const vouch_dcap_collateral
                               in->tcb_chain, tcb_id);
   }
   in->qe_chain = get_chain(&r, VOUCH_DCAP_CHAIN_TCB_SIGNING, coll->qe_identity_issuer_chain.data,
-                           coll->qe_identity_issuer_chain.len, &qe_id);
+                           coll->qe_identity_issuer_chain.len, true, &qe_id);
   if (in->qe_chain && in->root_crl) {
     in->qe_trust = get_trust(&r, anchors, in->qe_chain, qe_id, in->root_crl, root_id, NULL, 0);
   }
@@ -471,7 +487,9 @@ vouch_status vouch_dcap_pck_lookup(const vouch_quote *q, const vouch_blob *pck_c
   /* Through the memo, into |in|: stage 1 then uses this very object. */
   resolver r = {.in = in};
   vouch_buf_init(&r.key, VOUCH_LIMIT_COLLATERAL + 256);
-  const vouch_dcap_chain *c = get_chain(&r, VOUCH_DCAP_CHAIN_PCK, pem, len, &in->pck_chain_id);
+  /* Bytes from the quote, or from a bundle that is not a store's. */
+  const vouch_dcap_chain *c =
+      get_chain(&r, VOUCH_DCAP_CHAIN_PCK, pem, len, false, &in->pck_chain_id);
   vouch_buf_free(&r.key);
   if (c == NULL) return vouch_fail(err, VOUCH_E_NOMEM, "out of memory");
   if (c->err.code != VOUCH_OK) {
