@@ -18,6 +18,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <xxhash.h>
+
 #include "crypto/crypto.h"
 #include "engine/internal.h"
 
@@ -204,8 +206,31 @@ typedef struct {
   vouch_dcap_sig *sig;
 } sig_ref;
 
+/* A worker's L1 in front of the shared cache.  Nearly every item of a run
+ * asks for the same few objects (TCB Info, QE Identity, CRLs, trust
+ * verdicts); going to the shared cache for each would make every worker
+ * write the same mutexes and reference counts, which then bounce between
+ * cores.  The L1 holds one shared reference per slot and hands out its
+ * objects without touching shared memory.  A slot is replaced only if no
+ * item of the current batch used it, since items hold what they got until
+ * the end of the batch. */
+enum { kL1Slots = 256 };
+typedef struct {
+  uint64_t lo, hi;
+  uint8_t *key; /* owned copy; NULL: empty slot */
+  size_t key_len;
+  void *handle; /* the L1's reference in the shared cache */
+  void *obj;
+  uint64_t id;
+  uint64_t stamp; /* the batch that last used the slot */
+} l1_slot;
+
 struct worker {
   struct vouch_engine *e;
+  l1_slot l1[kL1Slots];
+  uint64_t stamp;     /* batches processed */
+  char l1_token;      /* the address handed out as "an L1 handle" */
+  vouch_dcap_memo l1_memo;
   pthread_t thread;
   size_t cap;                /* items per batch */
   vouch_envelope *envs;      /* per item: decoded evidence lives here until the end */
@@ -258,7 +283,7 @@ static void begin_item(worker *w, vouch_batch *b, size_t i) {
   }
   const vouch_dcap_collateral *coll = cfg->collateral;
   void *bundle_handle = NULL;
-  const vouch_dcap_memo *memo = e->cache ? &e->memo : &vouch_dcap_memo_none;
+  const vouch_dcap_memo *memo = e->cache ? &w->l1_memo : &vouch_dcap_memo_none;
   if (env->collateral != NULL) {
     bundle_obj *obj = NULL;
     uint64_t id;
@@ -372,6 +397,7 @@ static void check_signatures(worker *w, size_t n) {
 
 static void process_batch(worker *w, vouch_batch *b) {
   size_t n = b->num_lines;
+  w->stamp++;
   for (size_t i = 0; i < n; i++) begin_item(w, b, i);
   check_signatures(w, n);
   for (size_t i = 0; i < n; i++) {
@@ -403,6 +429,44 @@ static void process_batch(worker *w, vouch_batch *b) {
   }
 }
 
+static void *l1_acquire(void *ctx, const uint8_t *key, size_t key_len, size_t obj_size,
+                        void (*build)(void *obj, void *arg), void *arg,
+                        void (*destroy)(void *obj), void **out_obj, uint64_t *out_id) {
+  worker *w = ctx;
+  XXH128_hash_t h = XXH3_128bits(key, key_len);
+  l1_slot *slot = &w->l1[h.low64 & (kL1Slots - 1)];
+  if (slot->key != NULL && slot->lo == h.low64 && slot->hi == h.high64 &&
+      slot->key_len == key_len && memcmp(slot->key, key, key_len) == 0) {
+    slot->stamp = w->stamp;
+    *out_obj = slot->obj;
+    *out_id = slot->id;
+    return &w->l1_token;
+  }
+  void *obj;
+  uint64_t id;
+  void *handle = vouch_cache_acquire(w->e->cache, key, key_len, obj_size, build, arg, destroy,
+                                     &obj, &id);
+  if (handle == NULL) return NULL;
+  *out_obj = obj;
+  *out_id = id;
+  if (slot->key != NULL && slot->stamp == w->stamp) return handle; /* slot in use */
+  uint8_t *copy = malloc(key_len ? key_len : 1);
+  if (copy == NULL) return handle;
+  if (slot->key != NULL) {
+    vouch_cache_release(w->e->cache, slot->handle);
+    free(slot->key);
+  }
+  memcpy(copy, key, key_len);
+  *slot = (l1_slot){.lo = h.low64, .hi = h.high64, .key = copy, .key_len = key_len,
+                    .handle = handle, .obj = obj, .id = id, .stamp = w->stamp};
+  return &w->l1_token; /* the slot keeps the reference */
+}
+
+static void l1_release(void *ctx, void *handle) {
+  worker *w = ctx;
+  if (handle != &w->l1_token) vouch_cache_release(w->e->cache, handle);
+}
+
 static void *worker_main(void *arg) {
   worker *w = arg;
   for (;;) {
@@ -416,6 +480,7 @@ static void *worker_main(void *arg) {
 
 static bool worker_init(worker *w, struct vouch_engine *e) {
   w->e = e;
+  w->l1_memo = (vouch_dcap_memo){.acquire = l1_acquire, .release = l1_release, .ctx = w};
   w->cap = e->cfg.batch;
   w->envs = calloc(w->cap, sizeof(*w->envs));
   w->items = calloc(w->cap, sizeof(*w->items));
@@ -427,6 +492,12 @@ static bool worker_init(worker *w, struct vouch_engine *e) {
 }
 
 static void worker_cleanup(worker *w) {
+  for (size_t i = 0; i < kL1Slots; i++) {
+    if (w->l1[i].key == NULL) continue;
+    vouch_cache_release(w->e->cache, w->l1[i].handle);
+    free(w->l1[i].key);
+    w->l1[i].key = NULL;
+  }
   for (size_t i = 0; w->envs && i < w->cap; i++) vouch_envelope_cleanup(&w->envs[i]);
   free(w->envs);
   free(w->items);
