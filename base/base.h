@@ -313,6 +313,12 @@ VOUCH_MUST_CHECK vouch_status vouch_json_members_next(vouch_json_members *it,
  * decoded to UTF-8; surrogates must pair. */
 VOUCH_MUST_CHECK vouch_status vouch_json_unescape(const char *raw, size_t raw_len, char *out,
                                                   size_t out_cap, size_t *out_len);
+/* vouch_json_find scans the object |text| for the first member called
+ * |key| (*out_found false when there is none, after checking the whole
+ * object's syntax up to that point). */
+VOUCH_MUST_CHECK vouch_status vouch_json_find(const char *text, size_t len, const char *key,
+                                              vouch_json_member *out, bool *out_found,
+                                              vouch_err *err);
 /* vouch_json_key_is compares a raw member key with |name|. */
 bool vouch_json_key_is(const vouch_json_member *m, const char *name);
 
@@ -332,8 +338,10 @@ int64_t vouch_time_from_civil(int year, int month, int day, int hour, int min, i
  * length and exactly |out_len| bytes of output. */
 VOUCH_MUST_CHECK vouch_status vouch_hex_decode(const char *hex, size_t hex_len, uint8_t *out,
                                                size_t out_len);
-/* vouch_hex_encode writes 2*len lower-case chars plus NUL. */
+/* vouch_hex_encode writes 2*len lower-case chars plus NUL; _upper writes
+ * upper case (Intel's spelling of FMSPCs and identities). */
 void vouch_hex_encode(const uint8_t *data, size_t len, char *out);
+void vouch_hex_encode_upper(const uint8_t *data, size_t len, char *out);
 
 /* Files: read a whole file (at most |max| bytes) into a malloc'd buffer
  * with a NUL after the data. */

@@ -253,23 +253,28 @@ bool vouch_json_key_is(const vouch_json_member *m, const char *name) {
   return m->key_len == n && memcmp(m->key, name, n) == 0;
 }
 
-static int hexval(char ch) {
-  if (ch >= '0' && ch <= '9') return ch - '0';
-  if (ch >= 'a' && ch <= 'f') return ch - 'a' + 10;
-  if (ch >= 'A' && ch <= 'F') return ch - 'A' + 10;
-  return -1;
+vouch_status vouch_json_find(const char *text, size_t len, const char *key,
+                             vouch_json_member *out, bool *out_found, vouch_err *err) {
+  vouch_json_members it;
+  vouch_json_members_init(&it, text, len);
+  *out_found = false;
+  for (;;) {
+    bool has;
+    VOUCH_GUARD(vouch_json_members_next(&it, out, &has, err));
+    if (!has) return VOUCH_OK;
+    if (vouch_json_key_is(out, key)) {
+      *out_found = true;
+      return VOUCH_OK;
+    }
+  }
 }
 
+/* read_u4 reads the four hex digits of a \u escape. */
 static bool read_u4(const char *raw, size_t end, size_t *i, unsigned *out) {
-  if (end - *i < 4) return false;
-  unsigned v = 0;
-  for (int k = 0; k < 4; k++) {
-    int h = hexval(raw[*i + (size_t)k]);
-    if (h < 0) return false;
-    v = (v << 4) | (unsigned)h;
-  }
+  uint8_t b[2];
+  if (end - *i < 4 || vouch_hex_decode(raw + *i, 4, b, 2) != VOUCH_OK) return false;
   *i += 4;
-  *out = v;
+  *out = (unsigned)b[0] << 8 | b[1];
   return true;
 }
 

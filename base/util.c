@@ -23,13 +23,20 @@ vouch_status vouch_hex_decode(const char *hex, size_t hex_len, uint8_t *out, siz
   return VOUCH_OK;
 }
 
-void vouch_hex_encode(const uint8_t *data, size_t len, char *out) {
-  static const char kHex[] = "0123456789abcdef";
+static void hex_encode(const uint8_t *data, size_t len, char *out, const char *digits) {
   for (size_t i = 0; i < len; i++) {
-    out[2 * i] = kHex[data[i] >> 4];
-    out[2 * i + 1] = kHex[data[i] & 15];
+    out[2 * i] = digits[data[i] >> 4];
+    out[2 * i + 1] = digits[data[i] & 15];
   }
   out[2 * len] = '\0';
+}
+
+void vouch_hex_encode(const uint8_t *data, size_t len, char *out) {
+  hex_encode(data, len, out, "0123456789abcdef");
+}
+
+void vouch_hex_encode_upper(const uint8_t *data, size_t len, char *out) {
+  hex_encode(data, len, out, "0123456789ABCDEF");
 }
 
 vouch_status vouch_read_file(const char *path, size_t max, uint8_t **out, size_t *out_len,

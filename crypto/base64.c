@@ -60,6 +60,23 @@ static vouch_status scan(const char *in, size_t in_len, bool skip_ws, size_t *ou
   return VOUCH_OK;
 }
 
+/* finish_group writes the bytes of a final partial group of |rem| (2 or 3)
+ * characters held in |acc|.  Such a group carries 4 or 2 bits beyond its
+ * last byte; they must be zero or the encoding is not canonical. */
+static vouch_status finish_group(uint32_t acc, size_t rem, uint8_t *out, size_t o,
+                                 size_t *out_len) {
+  if (rem == 2) {
+    VOUCH_ENSURE((acc & 0xf) == 0, VOUCH_E_BASE64);
+    out[o++] = (uint8_t)(acc >> 4);
+  } else if (rem == 3) {
+    VOUCH_ENSURE((acc & 0x3) == 0, VOUCH_E_BASE64);
+    out[o++] = (uint8_t)(acc >> 10);
+    out[o++] = (uint8_t)(acc >> 2);
+  }
+  *out_len = o;
+  return VOUCH_OK;
+}
+
 static vouch_status decode(const char *in, size_t in_len, bool skip_ws, uint8_t *out,
                            size_t out_cap, size_t *out_len) {
   VOUCH_ENSURE(in != NULL || in_len == 0, VOUCH_E_ARG);
@@ -83,18 +100,7 @@ static vouch_status decode(const char *in, size_t in_len, bool skip_ws, uint8_t 
       acc = 0;
     }
   }
-  /* A partial group of 2 or 3 characters carries 4 or 2 bits beyond the
-   * last full byte; they must be zero or the encoding is not canonical. */
-  if (rem == 2) {
-    VOUCH_ENSURE((acc & 0xf) == 0, VOUCH_E_BASE64);
-    out[o++] = (uint8_t)(acc >> 4);
-  } else if (rem == 3) {
-    VOUCH_ENSURE((acc & 0x3) == 0, VOUCH_E_BASE64);
-    out[o++] = (uint8_t)(acc >> 10);
-    out[o++] = (uint8_t)(acc >> 2);
-  }
-  *out_len = o;
-  return VOUCH_OK;
+  return finish_group(acc, rem, out, o, out_len);
 }
 
 /* g_merged folds kDecode and kClass into one lookup for the hot loop:
@@ -151,16 +157,7 @@ static vouch_status decode_compact(const char *in, size_t in_len, uint8_t *out, 
   unsigned zero = flags & kBadBit;
   unsigned cls = (flags >> 6) & (kStd | kUrl);
   VOUCH_ENSURE(!zero && cls != (kStd | kUrl), VOUCH_E_BASE64);
-  if (rem == 2) {
-    VOUCH_ENSURE((acc & 0xf) == 0, VOUCH_E_BASE64);
-    out[o++] = (uint8_t)(acc >> 4);
-  } else if (rem == 3) {
-    VOUCH_ENSURE((acc & 0x3) == 0, VOUCH_E_BASE64);
-    out[o++] = (uint8_t)(acc >> 10);
-    out[o++] = (uint8_t)(acc >> 2);
-  }
-  *out_len = o;
-  return VOUCH_OK;
+  return finish_group(acc, rem, out, o, out_len);
 }
 
 vouch_status vouch_base64_decode(const char *in, size_t in_len, uint8_t *out, size_t out_cap,

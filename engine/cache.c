@@ -206,14 +206,23 @@ static entry *insert(struct vouch_cache *c, shard *s, entry *e) {
 
 /* ---- public API ------------------------------------------------------------------- */
 
+/* lock_and_find hashes |key|, locks its shard and looks it up; the caller
+ * unlocks *out_shard. */
+static entry *lock_and_find(struct vouch_cache *c, const uint8_t *key, size_t key_len,
+                            uint64_t *lo, uint64_t *hi, shard **out_shard) {
+  c->hash(key, key_len, lo, hi);
+  shard *s = &c->shards[*lo % c->num_shards];
+  pthread_mutex_lock(&s->mu);
+  *out_shard = s;
+  return find(s, *lo, *hi, key, key_len);
+}
+
 static void *acquire(struct vouch_cache *c, const uint8_t *key, size_t key_len, size_t obj_size,
                      void (*build)(void *obj, void *arg), void *arg, void (*destroy)(void *obj),
                      void **out_obj, uint64_t *out_id, bool count) {
   uint64_t lo, hi;
-  c->hash(key, key_len, &lo, &hi);
-  shard *s = &c->shards[lo % c->num_shards];
-  pthread_mutex_lock(&s->mu);
-  entry *e = find(s, lo, hi, key, key_len);
+  shard *s;
+  entry *e = lock_and_find(c, key, key_len, &lo, &hi, &s);
   if (e != NULL) {
     atomic_fetch_add(&e->refs, 1);
     e->referenced = true;
@@ -276,10 +285,8 @@ static void sig_build(void *obj, void *arg) { *(int *)obj = *(const int *)arg; }
 bool vouch_cache_sig_lookup(struct vouch_cache *c, const uint8_t *key, size_t key_len,
                             int *out_result) {
   uint64_t lo, hi;
-  c->hash(key, key_len, &lo, &hi);
-  shard *s = &c->shards[lo % c->num_shards];
-  pthread_mutex_lock(&s->mu);
-  entry *e = find(s, lo, hi, key, key_len);
+  shard *s;
+  entry *e = lock_and_find(c, key, key_len, &lo, &hi, &s);
   if (e != NULL) {
     e->referenced = true;
     *out_result = *(const int *)e->obj;

@@ -69,104 +69,93 @@ static vouch_status push(struct vouch_colldir *d, item *it) {
 
 /* ---- indexing ------------------------------------------------------------ */
 
-static vouch_status index_json(struct vouch_colldir *d, item_kind kind, const char *path,
-                               vouch_err *err) {
-  uint8_t *data = NULL;
-  size_t len = 0;
-  VOUCH_GUARD(vouch_read_file(path, VOUCH_LIMIT_COLLATERAL, &data, &len, err));
-  bool tcb = kind == K_TCB_SGX || kind == K_TCB_TDX;
-  item it = {.kind = kind};
+/* Each fill_* reads one file's bytes into |it| (a zeroed item of its kind),
+ * naming a failure in |e|; index_file does the rest for all of them. */
+static vouch_status fill_json(const uint8_t *data, size_t len, item *it, vouch_err *e) {
+  bool tcb = it->kind == K_TCB_SGX || it->kind == K_TCB_TDX;
   const char *obj = NULL;
   size_t obj_len = 0;
-  vouch_err e = {0};
-  vouch_status s = vouch_dcap_split_signed_body((const char *)data, len,
-                                                tcb ? "tcbInfo" : "enclaveIdentity", &obj,
-                                                &obj_len, it.sig, &e);
-  if (s == VOUCH_OK) {
-    if (tcb) {
-      vouch_tcb_info ti = {0};
-      s = vouch_tcb_info_parse(obj, obj_len, &ti, &e);
-      if (s == VOUCH_OK) {
-        memcpy(it.fmspc, ti.fmspc, 6);
-        it.eval = ti.tcb_evaluation_data_number;
-        it.from = ti.issue_date;
-        it.until = ti.next_update;
-      }
-      vouch_tcb_info_cleanup(&ti);
-    } else {
-      vouch_qe_identity qe = {0};
-      s = vouch_qe_identity_parse(obj, obj_len, &qe, &e);
-      if (s == VOUCH_OK) {
-        it.eval = qe.tcb_evaluation_data_number;
-        it.from = qe.issue_date;
-        it.until = qe.next_update;
-      }
-      vouch_qe_identity_cleanup(&qe);
+  VOUCH_GUARD(vouch_dcap_split_signed_body((const char *)data, len,
+                                           tcb ? "tcbInfo" : "enclaveIdentity", &obj, &obj_len,
+                                           it->sig, e));
+  vouch_status s;
+  if (tcb) {
+    vouch_tcb_info ti = {0};
+    s = vouch_tcb_info_parse(obj, obj_len, &ti, e);
+    if (s == VOUCH_OK) {
+      memcpy(it->fmspc, ti.fmspc, 6);
+      it->eval = ti.tcb_evaluation_data_number;
+      it->from = ti.issue_date;
+      it->until = ti.next_update;
     }
+    vouch_tcb_info_cleanup(&ti);
+  } else {
+    vouch_qe_identity qe = {0};
+    s = vouch_qe_identity_parse(obj, obj_len, &qe, e);
+    if (s == VOUCH_OK) {
+      it->eval = qe.tcb_evaluation_data_number;
+      it->from = qe.issue_date;
+      it->until = qe.next_update;
+    }
+    vouch_qe_identity_cleanup(&qe);
   }
-  if (s == VOUCH_OK) s = vouch_blob_set(&it.text, obj, obj_len);
-  if (s == VOUCH_OK) s = push(d, &it);
-  if (s != VOUCH_OK) {
-    item_free(&it);
-    s = vouch_fail(err, s, "collateral directory: %s: %s", path, e.msg);
-  }
-  free(data);
-  return s;
+  VOUCH_GUARD(s);
+  return vouch_blob_set(&it->text, obj, obj_len);
 }
 
-static vouch_status index_crl(struct vouch_colldir *d, item_kind kind, const char *path,
-                              vouch_err *err) {
-  uint8_t *data = NULL;
-  size_t len = 0;
-  VOUCH_GUARD(vouch_read_file(path, VOUCH_LIMIT_CRL_BYTES, &data, &len, err));
+static vouch_status fill_crl(const uint8_t *data, size_t len, item *it, vouch_err *e) {
   struct vouch_crl *crl = NULL;
-  vouch_err e = {0};
-  item it = {.kind = kind};
-  vouch_status s = vouch_crl_parse(data, len, &crl, &e);
-  if (s == VOUCH_OK) {
-    size_t der_len;
-    const uint8_t *der = vouch_crl_der(crl, &der_len);
-    it.from = vouch_crl_this_update(crl);
-    it.until = vouch_crl_next_update(crl);
-    s = vouch_blob_set(&it.text, der, der_len);
-  }
-  if (s == VOUCH_OK) s = push(d, &it);
-  if (s != VOUCH_OK) {
-    item_free(&it);
-    s = vouch_fail(err, s, "collateral directory: %s: %s", path, e.msg);
-  }
+  VOUCH_GUARD(vouch_crl_parse(data, len, &crl, e));
+  size_t der_len;
+  const uint8_t *der = vouch_crl_der(crl, &der_len);
+  it->from = vouch_crl_this_update(crl);
+  it->until = vouch_crl_next_update(crl);
+  vouch_status s = vouch_blob_set(&it->text, der, der_len);
   vouch_crl_free(crl);
-  free(data);
   return s;
 }
 
-static vouch_status index_chain(struct vouch_colldir *d, const char *path, vouch_err *err) {
-  uint8_t *data = NULL;
-  size_t len = 0;
-  VOUCH_GUARD(vouch_read_file(path, VOUCH_LIMIT_COLLATERAL, &data, &len, err));
+static vouch_status fill_chain(const uint8_t *data, size_t len, item *it, vouch_err *e) {
   struct vouch_cert *certs[VOUCH_LIMIT_PEM_CHAIN_CERTS];
   size_t n = 0;
-  vouch_err e = {0};
-  item it = {.kind = K_CHAIN, .from = INT64_MIN, .until = INT64_MAX};
-  vouch_status s = vouch_cert_chain_from_pem((const char *)data, len, certs,
-                                             VOUCH_LIMIT_PEM_CHAIN_CERTS, &n, &e);
-  for (size_t i = 0; s == VOUCH_OK && i < n; i++) {
+  it->from = INT64_MIN;
+  it->until = INT64_MAX;
+  VOUCH_GUARD(vouch_cert_chain_from_pem((const char *)data, len, certs,
+                                        VOUCH_LIMIT_PEM_CHAIN_CERTS, &n, e));
+  for (size_t i = 0; i < n; i++) {
     char cn[256];
     vouch_cert_subject_cn(certs[i], cn, sizeof(cn));
     if (strstr(cn, "TCB Signing")) {
-      it.tcb_signing = true;
-      it.from = vouch_cert_not_before(certs[i]);
-      it.until = vouch_cert_not_after(certs[i]);
+      it->tcb_signing = true;
+      it->from = vouch_cert_not_before(certs[i]);
+      it->until = vouch_cert_not_after(certs[i]);
     }
-    if (strstr(cn, "Processor CA")) it.processor_ca = true;
-    if (strstr(cn, "Platform CA")) it.platform_ca = true;
+    if (strstr(cn, "Processor CA")) it->processor_ca = true;
+    if (strstr(cn, "Platform CA")) it->platform_ca = true;
+    vouch_cert_free(certs[i]);
   }
-  for (size_t i = 0; i < n; i++) vouch_cert_free(certs[i]);
-  if (s == VOUCH_OK) s = vouch_blob_set(&it.text, data, len);
+  return vouch_blob_set(&it->text, data, len);
+}
+
+static bool is_crl_kind(item_kind kind) { return kind >= K_CRL_ROOT && kind <= K_CRL_PLATFORM; }
+
+/* index_file reads one file of |kind| and adds it to the index. */
+static vouch_status index_file(struct vouch_colldir *d, item_kind kind, const char *path,
+                               vouch_err *err) {
+  uint8_t *data = NULL;
+  size_t len = 0;
+  size_t max = is_crl_kind(kind) ? VOUCH_LIMIT_CRL_BYTES : VOUCH_LIMIT_COLLATERAL;
+  VOUCH_GUARD(vouch_read_file(path, max, &data, &len, err));
+  item it = {.kind = kind};
+  vouch_err e = {0};
+  vouch_status s = kind == K_CHAIN      ? fill_chain(data, len, &it, &e)
+                   : is_crl_kind(kind) ? fill_crl(data, len, &it, &e)
+                                       : fill_json(data, len, &it, &e);
   if (s == VOUCH_OK) s = push(d, &it);
   if (s != VOUCH_OK) {
     item_free(&it);
-    s = vouch_fail(err, s, "collateral directory: %s: %s", path, e.msg);
+    s = vouch_fail(err, s, "collateral directory: %s: %s", path,
+                   e.msg[0] ? e.msg : vouch_status_message(s));
   }
   free(data);
   return s;
@@ -196,13 +185,7 @@ static vouch_status index_dir(struct vouch_colldir *d, const char *dir, const ch
       continue;
     }
     if (!S_ISREG(st.st_mode) || !has_suffix(de->d_name, suffix)) continue;
-    if (kind == K_CHAIN) {
-      s = index_chain(d, path, err);
-    } else if (kind >= K_CRL_ROOT && kind <= K_CRL_PLATFORM) {
-      s = index_crl(d, kind, path, err);
-    } else {
-      s = index_json(d, kind, path, err);
-    }
+    s = index_file(d, kind, path, err);
   }
   closedir(dh);
   return s;
@@ -408,10 +391,7 @@ static vouch_status import_signed_json(const char *dir, const char *obj, size_t 
     s = vouch_tcb_info_parse(obj, obj_len, &ti, &e);
     if (s == VOUCH_OK) {
       char fmspc[13];
-      vouch_hex_encode(ti.fmspc, 6, fmspc);
-      for (char *p = fmspc; *p; p++) {
-        if (*p >= 'a' && *p <= 'f') *p = (char)(*p - 'a' + 'A');
-      }
+      vouch_hex_encode_upper(ti.fmspc, 6, fmspc);
       snprintf(sub, sizeof(sub), "%s/intel/%s/tcbinfo/%s", dir,
                strcmp(ti.id, "TDX") == 0 ? "tdx" : "sgx", fmspc);
       snprintf(name, sizeof(name), "%u.json", ti.tcb_evaluation_data_number);

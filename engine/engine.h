@@ -126,6 +126,13 @@ typedef struct {
   const vouch_dcap_source *source;         /* directory source, or NULL */
 } vouch_run_config;
 
+/* vouch_envelope_sgx_opts derives the verifier options of an envelope (its
+ * own instant, else |default_at|; its runtime data).  Returns false, with an
+ * error result in |out|, for evidence types not supported yet. */
+bool vouch_envelope_sgx_opts(const vouch_envelope *env, int64_t default_at, bool allow_expired,
+                             const struct vouch_anchors *anchors, vouch_sgx_opts *opts,
+                             vouch_result *out);
+
 /* vouch_verify_one verifies one decoded envelope into |out|. */
 void vouch_verify_one(const vouch_run_config *cfg, const vouch_envelope *env,
                       vouch_result *out);

@@ -221,23 +221,17 @@ static bool in_my_shard(loop *l, const char *line, size_t len) {
   unsigned n = l->cfg->shard_count;
   if (n <= 1) return true;
   uint64_t h = l->line_no;
-  vouch_json_members it;
-  vouch_json_members_init(&it, line, len);
-  for (;;) {
-    vouch_json_member m;
-    bool has;
-    if (vouch_json_members_next(&it, &m, &has, NULL) != VOUCH_OK || !has) break;
-    if (!vouch_json_key_is(&m, "id")) continue;
-    if (m.type == VOUCH_JSON_T_STRING) {
-      char id[VOUCH_ENVELOPE_ID_MAX];
-      size_t id_len;
-      if (vouch_json_unescape(m.value, m.value_len, id, sizeof(id), &id_len) == VOUCH_OK) {
-        h = XXH3_64bits(id, id_len);
-      }
+  vouch_json_member m;
+  bool found = false;
+  if (vouch_json_find(line, len, "id", &m, &found, NULL) == VOUCH_OK && found) {
+    char id[VOUCH_ENVELOPE_ID_MAX];
+    size_t id_len;
+    if (m.type == VOUCH_JSON_T_STRING &&
+        vouch_json_unescape(m.value, m.value_len, id, sizeof(id), &id_len) == VOUCH_OK) {
+      h = XXH3_64bits(id, id_len);
     } else if (m.type == VOUCH_JSON_T_NUMBER) {
       h = XXH3_64bits(m.value, m.value_len);
     }
-    break;
   }
   return h % n == l->cfg->shard_index;
 }

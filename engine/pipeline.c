@@ -273,14 +273,9 @@ static void begin_item(worker *w, vouch_batch *b, size_t i) {
     error_result(r, cfg->at, err.code, err.msg, l->line_no);
     return;
   }
-  int64_t at = env->has_at ? env->at : cfg->at;
-  if (env->type != VOUCH_EV_SGX) {
-    vouch_result_init(r, at);
-    vouch_fail(&err, VOUCH_E_UNSUPPORTED, "%s: evidence type not supported yet",
-               vouch_evidence_type_name(env->type));
-    vouch_result_fail(r, VOUCH_VERDICT_ERROR, &err);
-    return;
-  }
+  vouch_sgx_opts opts;
+  if (!vouch_envelope_sgx_opts(env, cfg->at, cfg->allow_expired, cfg->anchors, &opts, r)) return;
+  int64_t at = opts.dcap.at;
   const vouch_dcap_collateral *coll = cfg->collateral;
   void *bundle_handle = NULL;
   const vouch_dcap_memo *memo = e->cache ? &w->l1_memo : &vouch_dcap_memo_none;
@@ -308,13 +303,6 @@ static void begin_item(worker *w, vouch_batch *b, size_t i) {
       return;
     }
     coll = &obj->coll;
-  }
-  vouch_sgx_opts opts = {.dcap = {.at = at, .allow_expired = cfg->allow_expired,
-                                  .anchors = cfg->anchors}};
-  if (env->has_runtime_data) {
-    opts.has_runtime_data = true;
-    opts.runtime_data = env->runtime_data;
-    opts.runtime_data_len = env->runtime_data_len;
   }
   vouch_sgx_begin(&w->items[i], env->evidence, env->evidence_len, coll, cfg->collateral_source,
                   &opts, memo, r);

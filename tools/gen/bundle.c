@@ -158,7 +158,7 @@ vouch_status vouch_gen_collateral_dir_write(const char *dir, const vouch_gen_pki
   for (size_t i = 0; i < num_tcb_infos; i++) {
     const vouch_gen_tcb_info *ti = tcb_infos[i];
     char fmspc[13];
-    gen_hex_upper(ti->fmspc, 6, fmspc);
+    vouch_hex_encode_upper(ti->fmspc, 6, fmspc);
     snprintf(sub, sizeof(sub), "%s/intel/%s/tcbinfo/%s", dir,
              strcmp(ti->id, "TDX") == 0 ? "tdx" : "sgx", fmspc);
     snprintf(name, sizeof(name), "%u.json", (unsigned)ti->eval_number);

@@ -141,14 +141,6 @@ vouch_status gen_sign_raw(EVP_PKEY *key, const uint8_t *msg, size_t len, uint8_t
   return s;
 }
 
-void gen_hex_upper(const uint8_t *data, size_t len, char *out) {
-  static const char kHex[] = "0123456789ABCDEF";
-  for (size_t i = 0; i < len; i++) {
-    out[2 * i] = kHex[data[i] >> 4];
-    out[2 * i + 1] = kHex[data[i] & 15];
-  }
-  out[2 * len] = '\0';
-}
 
 vouch_status gen_ossl_fail(vouch_err *err, const char *what) {
   unsigned long e = ERR_peek_last_error();

@@ -905,7 +905,7 @@ static vouch_status write_manifest(corpus *c, const uint32_t weights[]) {
     uint8_t fmspc[6];
     char fmspc_hex[13];
     group_fmspc((vouch_gen_kind)k, fmspc);
-    gen_hex_upper(fmspc, 6, fmspc_hex);
+    vouch_hex_encode_upper(fmspc, 6, fmspc_hex);
     vouch_json_begin_object(&j);
     vouch_json_key(&j, "kind");
     vouch_json_string(&j, kKinds[k].name);

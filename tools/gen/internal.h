@@ -107,8 +107,6 @@ vouch_status gen_sign_raw(EVP_PKEY *key, const uint8_t *msg, size_t len, uint8_t
 vouch_status gen_sign_ctx_new(EVP_PKEY *key, EVP_PKEY_CTX **out);
 /* gen_sign_ctx_raw is gen_sign_raw with a context from gen_sign_ctx_new. */
 vouch_status gen_sign_ctx_raw(EVP_PKEY_CTX *ctx, const uint8_t *msg, size_t len, uint8_t out[64]);
-/* gen_hex_upper writes upper-case hex plus NUL (2*len+1 bytes). */
-void gen_hex_upper(const uint8_t *data, size_t len, char *out);
 /* gen_ossl_fail clears OpenSSL's error queue and records a failure. */
 vouch_status gen_ossl_fail(vouch_err *err, const char *what);
 

@@ -117,7 +117,7 @@ static void json_time(vouch_json *j, int64_t t) {
 
 static void json_hex_upper(vouch_json *j, const uint8_t *data, size_t len) {
   char s[2 * 32 + 1];
-  gen_hex_upper(data, len, s);
+  vouch_hex_encode_upper(data, len, s);
   vouch_json_string(j, s);
 }
 

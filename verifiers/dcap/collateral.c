@@ -122,18 +122,14 @@ static vouch_status take_signed_json(json_t *root, const char *raw_json, size_t 
     body = json_string_value(v);
     body_len = json_string_length(v);
   } else if (json_is_object(v)) {
-    /* An embedded object: find its exact bytes in the raw document. */
-    vouch_json_members it;
-    vouch_json_members_init(&it, raw_json, raw_len);
-    for (;;) {
-      vouch_json_member m;
-      bool has;
-      VOUCH_GUARD(vouch_json_members_next(&it, &m, &has, err));
-      if (!has) break;
-      if (vouch_json_key_is(&m, key)) {
-        body = m.value;
-        body_len = m.value_len;
-      }
+    /* An embedded object: find its exact bytes in the raw document (which
+     * jansson has already checked holds no duplicate keys). */
+    vouch_json_member m;
+    bool found;
+    VOUCH_GUARD(vouch_json_find(raw_json, raw_len, key, &m, &found, err));
+    if (found) {
+      body = m.value;
+      body_len = m.value_len;
     }
   }
   if (body == NULL) {
