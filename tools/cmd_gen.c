@@ -116,16 +116,6 @@ static void print_help(FILE *f) {
   fputs(kGenHelpTail, f);
 }
 
-/* parse_u64 reads a decimal count in [lo, hi]. */
-static bool parse_u64(const char *s, uint64_t lo, uint64_t hi, uint64_t *out) {
-  if (s == NULL || *s < '0' || *s > '9') return false;
-  char *end = NULL;
-  unsigned long long v = strtoull(s, &end, 10);
-  if (*end != '\0' || v < lo || v > hi) return false;
-  *out = v;
-  return true;
-}
-
 static void kind_list(char *out, size_t cap) {
   size_t n = 0;
   out[0] = '\0';
@@ -157,7 +147,7 @@ static bool parse_mix(const char *spec, uint32_t weights[VOUCH_GEN_KIND_COUNT]) 
     uint64_t w = 1;
     if (eq != NULL) {
       *eq = '\0';
-      if (!parse_u64(eq + 1, 0, 1000000, &w)) {
+      if (!vouch_parse_count(eq + 1, 0, 1000000, &w)) {
         usage_error("--mix: bad weight in '%s=%s': a weight is a whole number from 0 to 1000000",
                     item, eq + 1);
         return false;
@@ -294,21 +284,21 @@ static int gen_sgx(int argc, char **argv) {
         o.out_dir = optarg;
         break;
       case O_PLATFORMS:
-        if (!parse_u64(optarg, 1, VOUCH_GEN_CORPUS_MAX_PLATFORMS, &v)) {
+        if (!vouch_parse_count(optarg, 1, VOUCH_GEN_CORPUS_MAX_PLATFORMS, &v)) {
           usage_error("--platforms '%s': give a whole number from 1 to 100000", optarg);
           return EXIT_USAGE;
         }
         o.num_platforms = v;
         break;
       case O_QUOTES:
-        if (!parse_u64(optarg, 0, UINT64_C(1000000000000), &v)) {
+        if (!vouch_parse_count(optarg, 0, UINT64_C(1000000000000), &v)) {
           usage_error("--quotes '%s': give a whole number from 0 to 1000000000000", optarg);
           return EXIT_USAGE;
         }
         o.num_quotes = v;
         break;
       case O_SEED:
-        if (!parse_u64(optarg, 0, UINT64_MAX, &v)) {
+        if (!vouch_parse_count(optarg, 0, UINT64_MAX, &v)) {
           usage_error("--seed '%s': give a whole number from 0 to 18446744073709551615", optarg);
           return EXIT_USAGE;
         }
@@ -321,7 +311,7 @@ static int gen_sgx(int argc, char **argv) {
         }
         break;
       case O_ENCLAVES:
-        if (!parse_u64(optarg, 1, VOUCH_GEN_CORPUS_MAX_ENCLAVES, &v)) {
+        if (!vouch_parse_count(optarg, 1, VOUCH_GEN_CORPUS_MAX_ENCLAVES, &v)) {
           usage_error("--enclaves '%s': give a whole number from 1 to 65536", optarg);
           return EXIT_USAGE;
         }
@@ -331,7 +321,7 @@ static int gen_sgx(int argc, char **argv) {
         if (!parse_mix(optarg, o.weights)) return EXIT_USAGE;
         break;
       case 'j':
-        if (!parse_u64(optarg, 1, VOUCH_GEN_CORPUS_MAX_JOBS, &v)) {
+        if (!vouch_parse_count(optarg, 1, VOUCH_GEN_CORPUS_MAX_JOBS, &v)) {
           usage_error("--jobs '%s': give a whole number from 1 to 64", optarg);
           return EXIT_USAGE;
         }

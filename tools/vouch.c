@@ -249,13 +249,12 @@ static bool prepare_resume(const char *path, uint64_t *out_lines) {
   return true;
 }
 
-/* parse_uint reads a decimal in [lo, hi]. */
-static bool parse_uint(const char *s, unsigned long long lo, unsigned long long hi,
-                       unsigned long long *out) {
+bool vouch_parse_count(const char *s, uint64_t lo, uint64_t hi, uint64_t *out) {
+  if (s == NULL || *s < '0' || *s > '9') return false; /* no sign, no blanks */
   char *end;
   errno = 0;
   unsigned long long v = strtoull(s, &end, 10);
-  if (errno != 0 || end == s || *end != '\0' || v < lo || v > hi) return false;
+  if (errno != 0 || *end != '\0' || v < lo || v > hi) return false;
   *out = v;
   return true;
 }
@@ -291,7 +290,7 @@ static int cmd_verify(int argc, char **argv) {
   int num_anchors = 0, progress = -1;
   bool quiet = false, resume = false, stats_flag = false;
   vouch_engine_config ecfg = {.at = (int64_t)time(NULL)};
-  unsigned long long v;
+  uint64_t v;
   int c;
   optind = 1;
   while ((c = getopt_long(argc, argv, "o:qh", kOpts, NULL)) != -1) {
@@ -315,21 +314,21 @@ static int cmd_verify(int argc, char **argv) {
       case O_ALLOW_EXPIRED: ecfg.allow_expired = true; break;
       case 'o': output = optarg; break;
       case O_MAX_LINE:
-        if (!parse_uint(optarg, 1024, 1ull << 30, &v)) {
+        if (!vouch_parse_count(optarg, 1024, 1ull << 30, &v)) {
           usage_error("verify", "--max-line takes a byte count between 1024 and 1073741824");
           return EXIT_USAGE;
         }
         ecfg.max_line = (size_t)v;
         break;
       case O_JOBS:
-        if (!parse_uint(optarg, 1, 256, &v)) {
+        if (!vouch_parse_count(optarg, 1, 256, &v)) {
           usage_error("verify", "--jobs takes a number of worker threads from 1 to 256");
           return EXIT_USAGE;
         }
         ecfg.jobs = (unsigned)v;
         break;
       case O_BATCH:
-        if (!parse_uint(optarg, 1, 4096, &v)) {
+        if (!vouch_parse_count(optarg, 1, 4096, &v)) {
           usage_error("verify", "--batch takes a number of items from 1 to 4096");
           return EXIT_USAGE;
         }

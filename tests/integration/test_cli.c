@@ -14,58 +14,19 @@
 
 #include <cmocka.h>
 
+#include "cli_util.h"
+
 static const char *g_bin, *g_vectors;
 static char g_tmp[256];
 
 #define PHALA "sgx/phala-dcap-qvl-sgx-v3"
 #define SYNTH "sgx/intel-qvl-synthetic-sgx"
 
-/* sh runs a shell command, returns its exit status, and captures stdout
- * into a malloc'd string (optional). */
-static int sh(char **out, const char *fmt, ...) {
-  char cmd[8192];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(cmd, sizeof(cmd), fmt, ap);
-  va_end(ap);
-  FILE *p = popen(cmd, "r");
-  assert_non_null(p);
-  size_t cap = 1 << 16, len = 0;
-  char *buf = malloc(cap);
-  size_t n;
-  while ((n = fread(buf + len, 1, cap - len - 1, p)) > 0) {
-    len += n;
-    if (cap - len < 4096) buf = realloc(buf, cap *= 2);
-  }
-  buf[len] = '\0';
-  int st = pclose(p);
-  if (out) {
-    *out = buf;
-  } else {
-    free(buf);
-  }
-  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-#define NEED_ENV()                                                              \
-  do {                                                                          \
-    if (g_bin == NULL || g_vectors == NULL) {                                   \
-      print_message("VOUCH_BIN or vectors not available, skipping this test\n"); \
-      skip();                                                                   \
-    }                                                                           \
-  } while (0)
-
-static size_t count_lines(const char *s) {
-  size_t n = 0;
-  for (; *s; s++) n += *s == '\n';
-  return n;
-}
-
 static void test_single_verify(void **state) {
   (void)state;
-  NEED_ENV();
+  CLI_NEED(g_bin != NULL && g_vectors != NULL, "VOUCH_BIN or the vectors");
   char *out;
-  int rc = sh(&out, "%s verify --type sgx --evidence %s/" PHALA "/quote.dat --collateral %s/" PHALA
+  int rc = cli_sh(&out, "%s verify --type sgx --evidence %s/" PHALA "/quote.dat --collateral %s/" PHALA
               "/collateral.json --at 2025-07-19T10:01:17Z",
               g_bin, g_vectors, g_vectors);
   assert_int_equal(rc, 0); /* warning counts as success */
@@ -80,19 +41,19 @@ static void test_single_verify(void **state) {
   json_decref(r);
   free(out);
   /* One day later: error, exit code 2. */
-  rc = sh(&out, "%s verify -q --type sgx --evidence %s/" PHALA "/quote.dat --collateral %s/" PHALA
+  rc = cli_sh(&out, "%s verify -q --type sgx --evidence %s/" PHALA "/quote.dat --collateral %s/" PHALA
           "/collateral.json --at 1753006477",
           g_bin, g_vectors, g_vectors);
   assert_int_equal(rc, 2);
   assert_non_null(strstr(out, "\"E_EXPIRED\""));
   free(out);
   /* Synthetic sample without its root: contraindicated, exit code 1. */
-  rc = sh(&out, "%s verify -q --type sgx --evidence %s/" SYNTH "/quote.dat --collateral %s/" SYNTH
+  rc = cli_sh(&out, "%s verify -q --type sgx --evidence %s/" SYNTH "/quote.dat --collateral %s/" SYNTH
           "/collateral.json --at 1577836800",
           g_bin, g_vectors, g_vectors);
   assert_int_equal(rc, 1);
   free(out);
-  rc = sh(&out, "%s verify -q --type sgx --evidence %s/" SYNTH "/quote.dat --collateral %s/" SYNTH
+  rc = cli_sh(&out, "%s verify -q --type sgx --evidence %s/" SYNTH "/quote.dat --collateral %s/" SYNTH
           "/collateral.json --at 1577836800 --trust-anchor %s/" SYNTH "/test_root_ca.pem",
           g_bin, g_vectors, g_vectors, g_vectors);
   assert_int_equal(rc, 0);
@@ -104,10 +65,10 @@ static void test_single_verify(void **state) {
  * ids kept, the run continues past every bad line. */
 static void test_bulk_counts(void **state) {
   (void)state;
-  NEED_ENV();
+  CLI_NEED(g_bin != NULL && g_vectors != NULL, "VOUCH_BIN or the vectors");
   char path[512];
   snprintf(path, sizeof(path), "%s/in.ndjson", g_tmp);
-  assert_int_equal(sh(NULL,
+  assert_int_equal(cli_sh(NULL,
                       "set -e; %s envelope --id good-1 --evidence %s/" PHALA
                       "/quote.dat --collateral %s/" PHALA "/collateral.json --at 1752919277 > %s",
                       g_bin, g_vectors, g_vectors, path),
@@ -122,15 +83,15 @@ static void test_bulk_counts(void **state) {
   fputs("not json at all\n", f);
   fputs("{\"id\":\"tdx\",\"type\":\"tdx\",\"evidence\":\"AAAA\"}\n", f);
   fclose(f);
-  assert_int_equal(sh(NULL,
+  assert_int_equal(cli_sh(NULL,
                       "%s envelope --id good-2 --evidence %s/" PHALA "/quote.dat --collateral %s/" PHALA
                       "/collateral.json --at 2025-07-19T10:01:17Z >> %s",
                       g_bin, g_vectors, g_vectors, path),
                    0);
   char *out;
-  int rc = sh(&out, "%s verify -q %s", g_bin, path);
+  int rc = cli_sh(&out, "%s verify -q %s", g_bin, path);
   assert_int_equal(rc, 2);
-  assert_int_equal(count_lines(out), 8);
+  assert_int_equal(cli_count_lines(out), 8);
   /* A line that breaks after its id still reports the id. */
   static const char *const kIds[] = {"good-1", "bad-json", "bad-b64", "bad-type", "no-coll",
                                      NULL,     "tdx", "good-2"};
@@ -160,12 +121,12 @@ static void test_bulk_counts(void **state) {
   free(out);
 
   /* Over-long lines are errors, and the run continues. */
-  rc = sh(&out, "%s verify -q --max-line 2000 %s", g_bin, path);
-  assert_int_equal(count_lines(out), 8);
+  rc = cli_sh(&out, "%s verify -q --max-line 2000 %s", g_bin, path);
+  assert_int_equal(cli_count_lines(out), 8);
   assert_non_null(strstr(out, "longer than the limit"));
   free(out);
   /* stdin works the same. */
-  rc = sh(&out, "%s verify -q - < %s | wc -l", g_bin, path);
+  rc = cli_sh(&out, "%s verify -q - < %s | wc -l", g_bin, path);
   assert_int_equal(atoi(out), 8);
   free(out);
 }
@@ -173,30 +134,30 @@ static void test_bulk_counts(void **state) {
 /* Import the bundle into a collateral directory; verify from it. */
 static void test_collateral_directory(void **state) {
   (void)state;
-  NEED_ENV();
+  CLI_NEED(g_bin != NULL && g_vectors != NULL, "VOUCH_BIN or the vectors");
   char dir[512];
   snprintf(dir, sizeof(dir), "%s/colldir", g_tmp);
   char *out;
-  int rc = sh(&out, "%s collateral import --out %s %s/" PHALA "/collateral.json 2>&1", g_bin, dir,
+  int rc = cli_sh(&out, "%s collateral import --out %s %s/" PHALA "/collateral.json 2>&1", g_bin, dir,
               g_vectors);
   assert_int_equal(rc, 0);
   free(out);
-  rc = sh(&out, "ls %s/intel/sgx/tcbinfo/00A067110000/17.json %s/intel/qe/17.json", dir, dir);
+  rc = cli_sh(&out, "ls %s/intel/sgx/tcbinfo/00A067110000/17.json %s/intel/qe/17.json", dir, dir);
   assert_int_equal(rc, 0);
   free(out);
-  rc = sh(&out, "%s verify --type sgx --evidence %s/" PHALA "/quote.dat --collateral %s --at 1752919277",
+  rc = cli_sh(&out, "%s verify --type sgx --evidence %s/" PHALA "/quote.dat --collateral %s --at 1752919277",
           g_bin, g_vectors, dir);
   assert_int_equal(rc, 0);
   assert_non_null(strstr(out, "\"ConfigurationAndSWHardeningNeeded\""));
   free(out);
   /* One day later the directory has nothing valid: precise expiry error. */
-  rc = sh(&out, "%s verify -q --type sgx --evidence %s/" PHALA "/quote.dat --collateral %s --at 1753006477",
+  rc = cli_sh(&out, "%s verify -q --type sgx --evidence %s/" PHALA "/quote.dat --collateral %s --at 1753006477",
           g_bin, g_vectors, dir);
   assert_int_equal(rc, 2);
   assert_non_null(strstr(out, "expired"));
   free(out);
   /* Before anything was issued: missing, with the FMSPC named. */
-  rc = sh(&out, "%s verify -q --type sgx --evidence %s/" PHALA "/quote.dat --collateral %s --at 1600000000",
+  rc = cli_sh(&out, "%s verify -q --type sgx --evidence %s/" PHALA "/quote.dat --collateral %s --at 1600000000",
           g_bin, g_vectors, dir);
   assert_int_equal(rc, 2);
   assert_non_null(strstr(out, "E_COLLATERAL_MISSING"));
@@ -205,19 +166,19 @@ static void test_collateral_directory(void **state) {
 
 static void test_help_and_usage(void **state) {
   (void)state;
-  NEED_ENV();
+  CLI_NEED(g_bin != NULL && g_vectors != NULL, "VOUCH_BIN or the vectors");
   char *out;
-  assert_int_equal(sh(&out, "%s verify --help", g_bin), 0);
+  assert_int_equal(cli_sh(&out, "%s verify --help", g_bin), 0);
   assert_non_null(strstr(out, "exit codes"));
   free(out);
-  assert_int_equal(sh(&out, "%s --help", g_bin), 0);
+  assert_int_equal(cli_sh(&out, "%s --help", g_bin), 0);
   free(out);
-  assert_int_equal(sh(&out, "%s verify --at yesterday 2>&1", g_bin), 3);
+  assert_int_equal(cli_sh(&out, "%s verify --at yesterday 2>&1", g_bin), 3);
   assert_non_null(strstr(out, "RFC 3339"));
   free(out);
-  assert_int_equal(sh(&out, "%s frobnicate 2>&1", g_bin), 3);
+  assert_int_equal(cli_sh(&out, "%s frobnicate 2>&1", g_bin), 3);
   free(out);
-  assert_int_equal(sh(&out, "%s verify -q /nonexistent.ndjson 2>&1", g_bin), 4);
+  assert_int_equal(cli_sh(&out, "%s verify -q /nonexistent.ndjson 2>&1", g_bin), 4);
   free(out);
 }
 

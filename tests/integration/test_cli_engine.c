@@ -17,39 +17,11 @@
 
 #include <cmocka.h>
 
+#include "cli_util.h"
+
 static const char *g_bin;
 static char g_dir[128];
 static char g_common[1024]; /* trust anchor, collateral, instant */
-
-static int sh(const char *fmt, ...) {
-  char cmd[4096];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(cmd, sizeof(cmd), fmt, ap);
-  va_end(ap);
-  int st = system(cmd);
-  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-static char *slurp(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  if (f == NULL) return NULL;
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  char *b = malloc((size_t)n + 1);
-  size_t got = fread(b, 1, (size_t)n, f);
-  b[got] = '\0';
-  fclose(f);
-  if (len) *len = got;
-  return b;
-}
-
-static size_t count_lines(const char *s) {
-  size_t n = 0;
-  for (; *s; s++) n += *s == '\n';
-  return n;
-}
 
 static int setup(void **state) {
   (void)state;
@@ -57,7 +29,7 @@ static int setup(void **state) {
   if (g_bin == NULL || access(g_bin, X_OK) != 0) return 0;
   snprintf(g_dir, sizeof(g_dir), "/tmp/vouch-cli-engine-XXXXXX");
   if (mkdtemp(g_dir) == NULL) return -1;
-  if (sh("%s gen sgx --platforms 24 --quotes 2400 --mix all --seed 3 "
+  if (cli_sh(NULL, "%s gen sgx --platforms 24 --quotes 2400 --mix all --seed 3 "
          "--now 2025-07-01T00:00:00Z --quiet --out %s/corpus",
          g_bin, g_dir) != 0) {
     return -1;
@@ -67,7 +39,7 @@ static int setup(void **state) {
            "--at 2025-07-01T00:00:00Z -q",
            g_dir, g_dir);
   /* The reference: one ordered run. */
-  return sh("%s verify %s --ordered --jobs 2 -o %s/ref.ndjson %s/corpus/evidence.ndjson", g_bin,
+  return cli_sh(NULL, "%s verify %s --ordered --jobs 2 -o %s/ref.ndjson %s/corpus/evidence.ndjson", g_bin,
             g_common, g_dir, g_dir) <= 2
              ? 0
              : -1;
@@ -75,65 +47,57 @@ static int setup(void **state) {
 
 static int teardown(void **state) {
   (void)state;
-  if (g_dir[0]) sh("rm -rf %s", g_dir);
+  if (g_dir[0]) cli_sh(NULL, "rm -rf %s", g_dir);
   return 0;
 }
 
-#define NEED_BIN()                                                  \
-  do {                                                              \
-    if (g_bin == NULL) {                                            \
-      print_message("VOUCH_BIN not set, skipping this test\n");     \
-      skip();                                                       \
-    }                                                               \
-  } while (0)
-
 static void test_ordered_is_deterministic(void **state) {
   (void)state;
-  NEED_BIN();
-  assert_true(sh("%s verify %s --ordered --jobs 3 --batch 5 -o %s/o3.ndjson "
+  CLI_NEED(g_bin != NULL, "VOUCH_BIN");
+  assert_true(cli_sh(NULL, "%s verify %s --ordered --jobs 3 --batch 5 -o %s/o3.ndjson "
                  "%s/corpus/evidence.ndjson",
                  g_bin, g_common, g_dir, g_dir) <= 2);
-  assert_int_equal(sh("cmp -s %s/ref.ndjson %s/o3.ndjson", g_dir, g_dir), 0);
+  assert_int_equal(cli_sh(NULL, "cmp -s %s/ref.ndjson %s/o3.ndjson", g_dir, g_dir), 0);
   /* Plain reads and writes (the fallback where io_uring is refused) give
    * the same output. */
-  assert_true(sh("%s verify %s --ordered --no-io-uring -o %s/plain.ndjson "
+  assert_true(cli_sh(NULL, "%s verify %s --ordered --no-io-uring -o %s/plain.ndjson "
                  "%s/corpus/evidence.ndjson",
                  g_bin, g_common, g_dir, g_dir) <= 2);
-  assert_int_equal(sh("cmp -s %s/ref.ndjson %s/plain.ndjson", g_dir, g_dir), 0);
+  assert_int_equal(cli_sh(NULL, "cmp -s %s/ref.ndjson %s/plain.ndjson", g_dir, g_dir), 0);
   char path[256];
   snprintf(path, sizeof(path), "%s/ref.ndjson", g_dir);
-  char *ref = slurp(path, NULL);
+  char *ref = cli_read_file(path, NULL);
   assert_non_null(ref);
-  assert_int_equal(count_lines(ref), 2400);
+  assert_int_equal(cli_count_lines(ref), 2400);
   free(ref);
 }
 
 static void test_shards_partition(void **state) {
   (void)state;
-  NEED_BIN();
+  CLI_NEED(g_bin != NULL, "VOUCH_BIN");
   for (int k = 0; k < 3; k++) {
-    assert_true(sh("%s verify %s --shard %d/3 --jobs 2 -o %s/s%d.ndjson %s/corpus/evidence.ndjson",
+    assert_true(cli_sh(NULL, "%s verify %s --shard %d/3 --jobs 2 -o %s/s%d.ndjson %s/corpus/evidence.ndjson",
                    g_bin, g_common, k, g_dir, k, g_dir) <= 2);
     /* Each shard got a fair part. */
     char path[256];
     snprintf(path, sizeof(path), "%s/s%d.ndjson", g_dir, k);
-    char *s = slurp(path, NULL);
-    size_t lines = count_lines(s);
+    char *s = cli_read_file(path, NULL);
+    size_t lines = cli_count_lines(s);
     print_message("shard %d/3: %zu items\n", k, lines);
     assert_true(lines > 400 && lines < 1200);
     free(s);
   }
   /* Together: exactly the reference's lines, none twice, none missing. */
-  assert_int_equal(sh("cat %s/s0.ndjson %s/s1.ndjson %s/s2.ndjson | sort > %s/shards.sorted && "
+  assert_int_equal(cli_sh(NULL, "cat %s/s0.ndjson %s/s1.ndjson %s/s2.ndjson | sort > %s/shards.sorted && "
                       "sort %s/ref.ndjson > %s/ref.sorted && cmp -s %s/shards.sorted %s/ref.sorted",
                       g_dir, g_dir, g_dir, g_dir, g_dir, g_dir, g_dir, g_dir),
                    0);
-  assert_int_equal(sh("test -z \"$(sort %s/shards.sorted | uniq -d)\"", g_dir), 0);
+  assert_int_equal(cli_sh(NULL, "test -z \"$(sort %s/shards.sorted | uniq -d)\"", g_dir), 0);
 }
 
 static void test_kill_and_resume(void **state) {
   (void)state;
-  NEED_BIN();
+  CLI_NEED(g_bin != NULL, "VOUCH_BIN");
   char out[256];
   snprintf(out, sizeof(out), "%s/resumed.ndjson", g_dir);
   /* A slow run (no cache, one worker, small batches), killed hard. */
@@ -153,25 +117,25 @@ static void test_kill_and_resume(void **state) {
   for (int i = 0; i < 600; i++) {
     struct timespec ts = {0, 20 * 1000 * 1000};
     nanosleep(&ts, NULL);
-    char *s = slurp(out, &len);
+    char *s = cli_read_file(out, &len);
     free(s);
     if (len > 20000) break;
   }
   kill(pid, SIGKILL);
   int st;
   waitpid(pid, &st, 0);
-  char *partial = slurp(out, &len);
+  char *partial = cli_read_file(out, &len);
   assert_non_null(partial);
-  size_t done = count_lines(partial);
+  size_t done = cli_count_lines(partial);
   print_message("killed after %zu complete lines (%zu bytes)\n", done, len);
   assert_true(done > 0 && done < 2400);
   free(partial);
   /* Resume (any settings): the file must end equal to the reference. */
-  assert_true(sh("%s verify %s --ordered --resume --jobs 2 -o %s %s/corpus/evidence.ndjson",
+  assert_true(cli_sh(NULL, "%s verify %s --ordered --resume --jobs 2 -o %s %s/corpus/evidence.ndjson",
                  g_bin, g_common, out, g_dir) <= 2);
-  assert_int_equal(sh("cmp %s/ref.ndjson %s", g_dir, out), 0);
+  assert_int_equal(cli_sh(NULL, "cmp %s/ref.ndjson %s", g_dir, out), 0);
   /* --resume without --ordered/--output is refused with a reason. */
-  assert_int_equal(sh("%s verify --resume %s/corpus/evidence.ndjson 2>/dev/null", g_bin, g_dir), 3);
+  assert_int_equal(cli_sh(NULL, "%s verify --resume %s/corpus/evidence.ndjson 2>/dev/null", g_bin, g_dir), 3);
 }
 
 /* Results stream: a line written to a pipe that stays open comes back
@@ -179,7 +143,7 @@ static void test_kill_and_resume(void **state) {
  * time, and results are written while input is awaited). */
 static void test_streams_from_a_pipe(void **state) {
   (void)state;
-  NEED_BIN();
+  CLI_NEED(g_bin != NULL, "VOUCH_BIN");
   char path[256];
   snprintf(path, sizeof(path), "%s/corpus/evidence.ndjson", g_dir);
   FILE *f = fopen(path, "r");

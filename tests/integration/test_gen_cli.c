@@ -20,6 +20,8 @@
 /* cmocka.h needs the standard headers above. */
 #include <cmocka.h>
 
+#include "cli_util.h"
+
 static const char *g_bin;
 static char g_tmp[256];
 
@@ -41,58 +43,9 @@ static const char *const kKinds[NUM_KINDS] = {"UpToDate",
                                               "bad-signature",
                                               "platform-ca"};
 
-/* sh runs a shell command and returns its exit status; stdout (and stderr
- * when the command redirects it) goes to a malloc'd string if |out|. */
-static int sh(char **out, const char *fmt, ...) {
-  char cmd[8192];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(cmd, sizeof(cmd), fmt, ap);
-  va_end(ap);
-  FILE *p = popen(cmd, "r");
-  assert_non_null(p);
-  size_t cap = 1 << 16, len = 0;
-  char *buf = malloc(cap);
-  assert_non_null(buf);
-  size_t n;
-  while ((n = fread(buf + len, 1, cap - len - 1, p)) > 0) {
-    len += n;
-    if (cap - len < 4096) {
-      cap *= 2;
-      buf = realloc(buf, cap);
-      assert_non_null(buf);
-    }
-  }
-  buf[len] = '\0';
-  int st = pclose(p);
-  if (out) {
-    *out = buf;
-  } else {
-    free(buf);
-  }
-  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-#define NEED_BIN()                                                      \
-  do {                                                                  \
-    if (g_bin == NULL) {                                                \
-      print_message("VOUCH_BIN not set or not executable, skipping\n"); \
-      skip();                                                           \
-    }                                                                   \
-  } while (0)
-
 static char *read_all(const char *path, size_t *out_len) {
-  FILE *f = fopen(path, "rb");
-  if (f == NULL) fail_msg("cannot open %s", path);
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  char *data = malloc((size_t)n + 1);
-  assert_non_null(data);
-  assert_int_equal(fread(data, 1, (size_t)n, f), (size_t)n);
-  data[n] = '\0';
-  fclose(f);
-  if (out_len) *out_len = (size_t)n;
+  char *data = cli_read_file(path, out_len);
+  if (data == NULL) fail_msg("cannot open %s", path);
   return data;
 }
 
@@ -228,9 +181,8 @@ static size_t check_results(const char *dir, const char *results_path, bool *saw
 }
 
 static size_t count_lines_in(const char *path) {
-  size_t len = 0, n = 0;
-  char *t = read_all(path, &len);
-  for (size_t i = 0; i < len; i++) n += t[i] == '\n';
+  char *t = read_all(path, NULL);
+  size_t n = cli_count_lines(t);
   free(t);
   return n;
 }
@@ -239,7 +191,7 @@ static size_t count_lines_in(const char *path) {
  * --at): each result as expected.ndjson says, counts in == counts out. */
 static void test_every_kind(void **state) {
   (void)state;
-  NEED_BIN();
+  CLI_NEED(g_bin != NULL, "VOUCH_BIN");
   char dir[512], mix[1024] = "";
   snprintf(dir, sizeof(dir), "%s/every-kind", g_tmp);
   /* Names exactly as the help lists them; UpToDate weighs more. */
@@ -248,7 +200,7 @@ static void test_every_kind(void **state) {
     snprintf(mix + n, sizeof(mix) - n, "%s%s=%d", k ? "," : "", kKinds[k], k == 0 ? 4 : 2);
   }
   char *out;
-  int rc = sh(&out, "%s gen sgx --platforms 40 --quotes 400 --seed 11 --mix %s --out %s 2>&1",
+  int rc = cli_sh(&out, "%s gen sgx --platforms 40 --quotes 400 --seed 11 --mix %s --out %s 2>&1",
               g_bin, mix, dir);
   if (rc != 0) fail_msg("vouch gen failed (%d): %s", rc, out);
   assert_non_null(strstr(out, "quotes/s")); /* the summary */
@@ -276,7 +228,7 @@ static void test_every_kind(void **state) {
   char results[600], summary[600];
   snprintf(results, sizeof(results), "%s/results.ndjson", dir);
   snprintf(summary, sizeof(summary), "%s/summary.txt", dir);
-  rc = sh(NULL,
+  rc = cli_sh(NULL,
           "%s verify --trust-anchor %s/trust-anchor.pem --collateral %s/collateral "
           "%s/evidence.ndjson -o %s 2> %s",
           g_bin, dir, dir, dir, results, summary);
@@ -372,27 +324,27 @@ static char *signed_object(const char *path) {
  * signatures are random).  The number of jobs does not matter. */
 static void test_deterministic(void **state) {
   (void)state;
-  NEED_BIN();
+  CLI_NEED(g_bin != NULL, "VOUCH_BIN");
   char a[512], b[512], c[512];
   snprintf(a, sizeof(a), "%s/det-a", g_tmp);
   snprintf(b, sizeof(b), "%s/det-b", g_tmp);
   snprintf(c, sizeof(c), "%s/det-c", g_tmp);
   static const char kArgs[] =
       "--platforms 24 --quotes 300 --enclaves 5 --now 2025-07-01T00:00:00Z --mix all -q";
-  assert_int_equal(sh(NULL, "%s gen sgx --seed 7 %s --jobs 1 --out %s", g_bin, kArgs, a), 0);
+  assert_int_equal(cli_sh(NULL, "%s gen sgx --seed 7 %s --jobs 1 --out %s", g_bin, kArgs, a), 0);
   /* Into the same directory twice: the first corpus is replaced. */
-  assert_int_equal(sh(NULL, "%s gen sgx --seed 99 %s --out %s", g_bin, kArgs, b), 0);
-  assert_int_equal(sh(NULL, "%s gen sgx --seed 7 %s --jobs 3 --out %s", g_bin, kArgs, b), 0);
-  assert_int_equal(sh(NULL, "%s gen sgx --seed 8 %s --out %s", g_bin, kArgs, c), 0);
+  assert_int_equal(cli_sh(NULL, "%s gen sgx --seed 99 %s --out %s", g_bin, kArgs, b), 0);
+  assert_int_equal(cli_sh(NULL, "%s gen sgx --seed 7 %s --jobs 3 --out %s", g_bin, kArgs, b), 0);
+  assert_int_equal(cli_sh(NULL, "%s gen sgx --seed 8 %s --out %s", g_bin, kArgs, c), 0);
 
-  assert_int_equal(sh(NULL, "cmp -s %s/expected.ndjson %s/expected.ndjson", a, b), 0);
-  assert_int_equal(sh(NULL, "cmp -s %s/MANIFEST.json %s/MANIFEST.json", a, b), 0);
-  assert_int_not_equal(sh(NULL, "cmp -s %s/expected.ndjson %s/expected.ndjson", a, c), 0);
+  assert_int_equal(cli_sh(NULL, "cmp -s %s/expected.ndjson %s/expected.ndjson", a, b), 0);
+  assert_int_equal(cli_sh(NULL, "cmp -s %s/MANIFEST.json %s/MANIFEST.json", a, b), 0);
+  assert_int_not_equal(cli_sh(NULL, "cmp -s %s/expected.ndjson %s/expected.ndjson", a, c), 0);
   /* The same collateral files (names carry FMSPCs, evaluation numbers and
    * CRL thisUpdate instants). */
   char *la, *lb;
-  assert_int_equal(sh(&la, "cd %s/collateral && find . -type f | sort", a), 0);
-  assert_int_equal(sh(&lb, "cd %s/collateral && find . -type f | sort", b), 0);
+  assert_int_equal(cli_sh(&la, "cd %s/collateral && find . -type f | sort", a), 0);
+  assert_int_equal(cli_sh(&lb, "cd %s/collateral && find . -type f | sort", b), 0);
   assert_string_equal(la, lb);
   assert_non_null(strstr(la, "./intel/qe/17.json"));
   size_t num_signed = 0;
@@ -436,15 +388,15 @@ static void test_deterministic(void **state) {
 /* (c) 10,000 quotes from 100 platforms, default mix: all affirming. */
 static void test_scale(void **state) {
   (void)state;
-  NEED_BIN();
+  CLI_NEED(g_bin != NULL, "VOUCH_BIN");
   char dir[512];
   snprintf(dir, sizeof(dir), "%s/scale", g_tmp);
   char *out;
-  int rc = sh(&out, "%s gen sgx --platforms 100 --quotes 10000 --out %s 2>&1", g_bin, dir);
+  int rc = cli_sh(&out, "%s gen sgx --platforms 100 --quotes 10000 --out %s 2>&1", g_bin, dir);
   if (rc != 0) fail_msg("vouch gen failed (%d): %s", rc, out);
   print_message("%s", out);
   free(out);
-  rc = sh(&out,
+  rc = cli_sh(&out,
           "%s verify --trust-anchor %s/trust-anchor.pem --collateral %s/collateral "
           "%s/evidence.ndjson -o %s/results.ndjson 2>&1",
           g_bin, dir, dir, dir, dir);
@@ -455,7 +407,7 @@ static void test_scale(void **state) {
   snprintf(results, sizeof(results), "%s/results.ndjson", dir);
   assert_int_equal(count_lines_in(results), 10000);
   /* Every line affirming, and as expected.ndjson says. */
-  assert_int_equal(sh(&out, "grep -vc '\"status\":\"affirming\"' %s", results), 1);
+  assert_int_equal(cli_sh(&out, "grep -vc '\"status\":\"affirming\"' %s", results), 1);
   assert_int_equal(atoi(out), 0);
   free(out);
   bool saw_platform = false, saw_processor = false;
@@ -467,7 +419,7 @@ static void test_scale(void **state) {
 /* (d) Usage errors: exit 3 and a message that says what to do. */
 static void test_usage(void **state) {
   (void)state;
-  NEED_BIN();
+  CLI_NEED(g_bin != NULL, "VOUCH_BIN");
   char dir[512];
   snprintf(dir, sizeof(dir), "%s/usage", g_tmp);
   /* DIR in the arguments stands for the output directory. */
@@ -504,16 +456,16 @@ static void test_usage(void **state) {
     } else {
       snprintf(args, sizeof(args), "%s", a);
     }
-    int rc = sh(&out, "%s gen %s 2>&1", g_bin, args);
+    int rc = cli_sh(&out, "%s gen %s 2>&1", g_bin, args);
     if (rc != kCases[i].rc || strstr(out, kCases[i].says) == NULL)
       fail_msg("'vouch gen %s': exit %d, output:\n%s\nwanted exit %d and '%s'", args, rc, out,
                kCases[i].rc, kCases[i].says);
     free(out);
   }
-  assert_int_equal(sh(NULL, "test -e %s", dir), 1); /* nothing was made */
+  assert_int_equal(cli_sh(NULL, "test -e %s", dir), 1); /* nothing was made */
   /* Names are case-insensitive where unambiguous. */
   char *out;
-  assert_int_equal(sh(&out,
+  assert_int_equal(cli_sh(&out,
                       "%s gen sgx -q --out %s --platforms 2 --quotes 4 --mix uptodate=1,"
                       "REVOKED-PCK=1 2>&1",
                       g_bin, dir),
@@ -522,26 +474,26 @@ static void test_usage(void **state) {
   char path[600];
   snprintf(path, sizeof(path), "%s/expected.ndjson", dir);
   assert_int_equal(count_lines_in(path), 4);
-  assert_int_equal(sh(NULL, "grep -q '\"kind\":\"revoked\"' %s", path), 0);
+  assert_int_equal(cli_sh(NULL, "grep -q '\"kind\":\"revoked\"' %s", path), 0);
 
   /* A directory holding someone's collateral is not overwritten. */
   char foreign[512];
   snprintf(foreign, sizeof(foreign), "%s/foreign", g_tmp);
-  assert_int_equal(sh(NULL, "mkdir -p %s/collateral && touch %s/collateral/mine", foreign, foreign),
+  assert_int_equal(cli_sh(NULL, "mkdir -p %s/collateral && touch %s/collateral/mine", foreign, foreign),
                    0);
-  int rc = sh(&out, "%s gen sgx --out %s 2>&1", g_bin, foreign);
+  int rc = cli_sh(&out, "%s gen sgx --out %s 2>&1", g_bin, foreign);
   assert_int_equal(rc, 3);
   assert_non_null(strstr(out, "choose a new or empty --out directory"));
   free(out);
-  assert_int_equal(sh(NULL, "test -f %s/collateral/mine", foreign), 0);
+  assert_int_equal(cli_sh(NULL, "test -f %s/collateral/mine", foreign), 0);
   /* Output that cannot be written: exit 4. */
-  rc = sh(&out, "%s gen sgx --out %s/collateral/mine/x 2>&1", g_bin, foreign);
+  rc = cli_sh(&out, "%s gen sgx --out %s/collateral/mine/x 2>&1", g_bin, foreign);
   assert_int_equal(rc, 4);
   assert_non_null(strstr(out, "cannot create directory"));
   free(out);
 
   /* The help documents every option, kind, file and the verify command. */
-  assert_int_equal(sh(&out, "%s gen sgx --help", g_bin), 0);
+  assert_int_equal(cli_sh(&out, "%s gen sgx --help", g_bin), 0);
   static const char *const kHelp[] = {"--platforms",
                                       "--quotes",
                                       "--seed",
