@@ -61,6 +61,8 @@
   X(E_TCB_NOT_SUPPORTED, "no matching TCB level")                                            \
   /* policy */                                                                               \
   X(E_POLICY_DENY, "denied by policy")                                                       \
+  X(E_POLICY_SYNTAX, "policy text does not parse")                                           \
+  X(E_POLICY_EVAL, "policy evaluation failed")                                               \
   /* resource / internal */                                                                  \
   X(E_NOMEM, "out of memory")                                                                \
   X(E_IO, "I/O error")                                                                       \
@@ -256,6 +258,7 @@ void vouch_json_end_object(vouch_json *j);
 void vouch_json_begin_array(vouch_json *j);
 void vouch_json_end_array(vouch_json *j);
 void vouch_json_key(vouch_json *j, const char *key);
+void vouch_json_key_len(vouch_json *j, const char *key, size_t len);
 void vouch_json_string(vouch_json *j, const char *s);
 void vouch_json_string_len(vouch_json *j, const char *s, size_t len);
 void vouch_json_hex(vouch_json *j, const uint8_t *data, size_t len);

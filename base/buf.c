@@ -188,14 +188,16 @@ void vouch_json_end_object(vouch_json *j) { end(j, true); }
 void vouch_json_begin_array(vouch_json *j) { begin(j, false); }
 void vouch_json_end_array(vouch_json *j) { end(j, false); }
 
-void vouch_json_key(vouch_json *j, const char *key) {
+void vouch_json_key(vouch_json *j, const char *key) { vouch_json_key_len(j, key, strlen(key)); }
+
+void vouch_json_key_len(vouch_json *j, const char *key, size_t len) {
   if (j->depth == 0 || !j->in_object[j->depth - 1] || j->have_key) {
     json_misuse(j);
     return;
   }
   if (j->need_comma[j->depth - 1]) vouch_buf_putc(j->out, ',');
   j->need_comma[j->depth - 1] = true;
-  vouch_buf_json_string(j->out, key, strlen(key));
+  vouch_buf_json_string(j->out, key, len);
   vouch_buf_putc(j->out, ':');
   j->have_key = true;
 }

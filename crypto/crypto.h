@@ -1,6 +1,8 @@
 /* crypto/crypto.h - OpenSSL 3 wrappers: hashes, base64, raw-key import,
  * ECDSA/RSA verification, X.509 certificates, CRLs and chain verification
- * to a pinned trust anchor at a caller-given instant.
+ * to a pinned trust anchor at a caller-given instant, and JOSE: JWS
+ * signing (signers, self-signed certificates), parsing and verification,
+ * JWK import and export.
  *
  * Rules every function here follows:
  *  - a signature is valid only when OpenSSL returns exactly 1; anything
@@ -231,6 +233,153 @@ VOUCH_MUST_CHECK vouch_status vouch_chain_check_windows(const vouch_chain_result
                                                         bool *out_expired_tolerated,
                                                         int64_t *out_earliest_expiry,
                                                         vouch_err *err);
+
+/* ---- JOSE: JWS compact serialization, signers, JWKs --------------------- */
+/* The signing and verification layer under attestation tokens (token/) and
+ * signed attestation policies (policy/).  Algorithms are the JOSE names of
+ * RFC 7518 / RFC 8037; signatures are in their JOSE encodings (ECDSA as
+ * raw fixed-width r||s, not DER). */
+typedef enum {
+  VOUCH_JWS_NONE, /* "none": unsigned; never verifies through vouch_jws_verify */
+  VOUCH_JWS_RS256, /* RSASSA-PKCS1-v1_5 with SHA-256 (RSA >= 2048 bits) */
+  VOUCH_JWS_PS256, /* RSASSA-PSS with SHA-256, MGF1-SHA-256, salt 32 bytes */
+  VOUCH_JWS_ES256, /* ECDSA P-256 with SHA-256, r||s 64 bytes */
+  VOUCH_JWS_ES384, /* ECDSA P-384 with SHA-384, r||s 96 bytes */
+  VOUCH_JWS_EDDSA, /* Ed25519 (PureEdDSA); Ed448 is not supported */
+} vouch_jws_alg;
+#define VOUCH_JWS_ALG_COUNT 6
+
+/* vouch_jws_alg_name returns the exact JOSE name ("RS256", "EdDSA", "none"),
+ * or "?" outside the enum. */
+const char *vouch_jws_alg_name(vouch_jws_alg alg);
+/* vouch_jws_alg_from_name maps an exact, case-sensitive JOSE name to the
+ * enum (VOUCH_E_UNSUPPORTED for anything else: "rs256" and "RSA256" too). */
+VOUCH_MUST_CHECK vouch_status vouch_jws_alg_from_name(const char *name, size_t len,
+                                                      vouch_jws_alg *out);
+
+/* A private key bound to one algorithm.  Refcounted and immutable after
+ * construction: any number of threads may sign with one signer at once.
+ * vouch_signer_free drops a reference.  The key material never appears in
+ * an error message or a log line. */
+struct vouch_signer;
+
+/* vouch_signer_generate makes a fresh key for |alg|: RSA-2048 (e = 65537)
+ * for RS256 and PS256, P-256, P-384, Ed25519. */
+VOUCH_MUST_CHECK vouch_status vouch_signer_generate(vouch_jws_alg alg, struct vouch_signer **out);
+/* vouch_signer_from_pem reads an unencrypted private key in PEM: PKCS#8
+ * ("PRIVATE KEY"), or the traditional "RSA PRIVATE KEY" / "EC PRIVATE KEY"
+ * forms.  The key must fit |alg| (RSA of at least 2048 bits for RS256 and
+ * PS256, the alg's curve for ES256/ES384, Ed25519 for EdDSA), or the
+ * result is VOUCH_E_UNSUPPORTED naming both.  PSS-restricted RSA keys
+ * (id-RSASSA-PSS) are refused: their certificate and JWK forms differ,
+ * which relying parties would see as two keys.  The key is checked by
+ * signing and verifying once. */
+VOUCH_MUST_CHECK vouch_status vouch_signer_from_pem(const char *pem, size_t len, vouch_jws_alg alg,
+                                                    struct vouch_signer **out, vouch_err *err);
+void vouch_signer_free(struct vouch_signer *s);
+void vouch_signer_up_ref(struct vouch_signer *s);
+vouch_jws_alg vouch_signer_alg(const struct vouch_signer *s);
+/* vouch_signer_to_pem appends the key as unencrypted PKCS#8 PEM.  The
+ * builder then holds secret bytes: the caller wipes and frees it. */
+VOUCH_MUST_CHECK vouch_status vouch_signer_to_pem(const struct vouch_signer *s, vouch_buf *out);
+/* vouch_signer_pubkey returns the public half (borrowed, valid as long as
+ * |s|; vouch_pubkey_up_ref to keep it longer).  It holds no private part. */
+struct vouch_pubkey *vouch_signer_pubkey(const struct vouch_signer *s);
+/* vouch_signer_sign appends the JOSE signature of |msg| (the signing
+ * input) to |sig|: PKCS#1 v1.5 or PSS block for RS256/PS256, raw r||s of
+ * fixed width for ES256/ES384, the 64-byte signature for EdDSA. */
+VOUCH_MUST_CHECK vouch_status vouch_signer_sign(const struct vouch_signer *s, const uint8_t *msg,
+                                                size_t len, vouch_buf *sig);
+/* vouch_signer_self_signed_cert issues an X.509 v3 certificate for the
+ * signer's key, signed by the key itself: subject = issuer = CN=|cn| (at
+ * most 64 bytes of UTF-8), random positive 16-byte serial, the given
+ * validity window (Unix seconds), basicConstraints CA:FALSE (critical) and
+ * keyUsage digitalSignature (critical).  Signature: SHA-256 for RSA
+ * (PKCS#1 v1.5) and P-256, SHA-384 for P-384, PureEdDSA for Ed25519. */
+VOUCH_MUST_CHECK vouch_status vouch_signer_self_signed_cert(const struct vouch_signer *s,
+                                                            const char *cn, int64_t not_before,
+                                                            int64_t not_after,
+                                                            struct vouch_cert **out);
+
+/* vouch_jws_sign_compact appends the compact JWS
+ *   base64url(header) "." base64url(payload) "." base64url(signature)
+ * (no padding) to |out|.  |header_json| is used verbatim: the caller owns
+ * its member order and must put the signer's alg in it.  On failure |out|
+ * is left as it was before the call (its sticky error aside). */
+VOUCH_MUST_CHECK vouch_status vouch_jws_sign_compact(const struct vouch_signer *s,
+                                                     const char *header_json, size_t hlen,
+                                                     const uint8_t *payload, size_t plen,
+                                                     vouch_buf *out);
+/* vouch_jws_sign_compact_b64h is the same with the header already
+ * base64url-encoded: issuers precompute it once per key (hot path). */
+VOUCH_MUST_CHECK vouch_status vouch_jws_sign_compact_b64h(const struct vouch_signer *s,
+                                                          const char *header_b64, size_t hb64_len,
+                                                          const uint8_t *payload, size_t plen,
+                                                          vouch_buf *out);
+/* vouch_jws_unsigned_compact appends "base64url(header).base64url(payload)."
+ * (alg "none": empty signature), e.g. an unsigned policy for PUT
+ * /policies.  The header should say {"alg":"none"}. */
+VOUCH_MUST_CHECK vouch_status vouch_jws_unsigned_compact(const char *header_json, size_t hlen,
+                                                         const uint8_t *payload, size_t plen,
+                                                         vouch_buf *out);
+
+/* Parser limits (inputs beyond them are VOUCH_E_LIMIT). */
+#define VOUCH_JWS_MAX_LEN (1u << 20)         /* whole compact serialization */
+#define VOUCH_JWS_MAX_HEADER (64u * 1024)    /* decoded header JSON (room for 8 x5c) */
+#define VOUCH_JWS_MAX_SIG 1024               /* decoded signature (RSA up to 8192 bits) */
+#define VOUCH_JWS_MAX_X5C 8                  /* certificates in a header x5c */
+
+/* A parsed compact JWS.  Everything is owned by the struct except
+ * |signing_input|, which points into the caller's string (keep it alive
+ * while the signature is checked).  Strings are NUL-terminated copies. */
+typedef struct {
+  vouch_jws_alg alg;
+  char *kid;  /* header "kid", NULL when absent */
+  char *typ;  /* header "typ", NULL when absent */
+  char *header;                /* decoded header JSON (for other members: jansson) */
+  size_t header_len;
+  uint8_t *payload;            /* decoded payload, NUL-terminated (may be empty) */
+  size_t payload_len;
+  const char *signing_input;   /* borrowed: header_b64 "." payload_b64 */
+  size_t signing_input_len;
+  uint8_t *sig;                /* decoded signature (NULL when empty) */
+  size_t sig_len;
+  struct vouch_cert *x5c[VOUCH_JWS_MAX_X5C]; /* header "x5c", leaf first */
+  size_t num_x5c;
+  bool has_jwk;                /* header "jwk" present ... */
+  struct vouch_pubkey *jwk;    /* ... and its key */
+} vouch_jws;
+
+/* vouch_jws_parse splits and decodes a compact JWS: exactly three parts,
+ * each strict base64url (no padding, no whitespace, no '+' or '/'); the
+ * header a JSON object without duplicate members, with a string "alg" we
+ * know (unknown: VOUCH_E_UNSUPPORTED naming it), optional string "kid" and
+ * "typ", optional "x5c" (array of at most 8 standard-base64 DER
+ * certificates), optional "jwk" (a public JWK, see vouch_pubkey_from_jwk).
+ * A "crit" member is refused (no extension is understood).  alg "none"
+ * requires an empty signature.  The signature is not checked here.  On
+ * failure |out| holds nothing to free. */
+VOUCH_MUST_CHECK vouch_status vouch_jws_parse(const char *s, size_t len, vouch_jws *out,
+                                              vouch_err *err);
+void vouch_jws_free(vouch_jws *j);
+/* vouch_jws_verify checks |j|'s signature for j->alg with |k|.  The key
+ * must fit the alg (type, curve, RSA size); an unsigned JWS (alg none)
+ * always fails with VOUCH_E_SIGNATURE ("unsigned token"). */
+VOUCH_MUST_CHECK vouch_status vouch_jws_verify(const vouch_jws *j, const struct vouch_pubkey *k,
+                                               vouch_err *err);
+/* vouch_jws_key_fits says whether |k| can sign or verify |alg|; when it
+ * cannot, |why| (optional) receives a short reason. */
+bool vouch_jws_key_fits(const struct vouch_pubkey *k, vouch_jws_alg alg, char *why, size_t cap);
+
+/* vouch_pubkey_from_jwk imports a public JWK (JSON object text): kty RSA
+ * (n, e; at least 2048 bits), EC (crv P-256 / P-384, x, y; the point must
+ * be on the curve) or OKP (crv Ed25519, x).  Private members are ignored;
+ * x5c is not looked at (callers that prefer the certificate do that). */
+VOUCH_MUST_CHECK vouch_status vouch_pubkey_from_jwk(const char *json, size_t len,
+                                                    struct vouch_pubkey **out, vouch_err *err);
+/* vouch_pubkey_write_jwk writes the key members of |k| into the object
+ * open in |j|: "kty" then n/e (RSA), crv/x/y (EC), crv/x (OKP). */
+VOUCH_MUST_CHECK vouch_status vouch_pubkey_write_jwk(const struct vouch_pubkey *k, vouch_json *j);
 
 /* vouch_crypto_clear_errors empties the thread's OpenSSL error queue. */
 void vouch_crypto_clear_errors(void);

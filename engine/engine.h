@@ -116,6 +116,37 @@ void vouch_cache_set_hash_for_testing(struct vouch_cache *c,
                                       void (*hash)(const uint8_t *key, size_t len, uint64_t *lo,
                                                    uint64_t *hi));
 
+/* ---- Appraisal: the policy on a verified result ------------------------- */
+struct vouch_policy;
+struct vouch_policy_eval;
+
+typedef enum {
+  VOUCH_APPRAISAL_NOT_RUN, /* no policy, or the evidence did not verify */
+  VOUCH_APPRAISAL_PERMIT,
+  VOUCH_APPRAISAL_DENY,    /* deny() fired, no permit(), or below the TCB baseline */
+  VOUCH_APPRAISAL_ERROR,   /* the policy could not be evaluated */
+} vouch_appraisal_outcome;
+
+typedef struct {
+  vouch_appraisal_outcome outcome;
+  vouch_err err;                 /* why not permit (the message a client sees) */
+  struct vouch_policy_eval *ev;  /* the evaluation (issued claims); NULL: no policy */
+} vouch_appraisal;
+
+const char *vouch_appraisal_name(vouch_appraisal_outcome o); /* "permit", "deny", "error" */
+
+/* vouch_appraise runs |policy| (NULL: none) on a result, with the calling
+ * thread's |ev|: the result's claims become the policy's incoming claims
+ * under Azure Attestation's names; a policy's x-ms-sgx-tcbidentifier is
+ * applied.  Items whose verification failed are not evaluated. */
+void vouch_appraise(const struct vouch_policy *policy, struct vouch_policy_eval *ev,
+                    const vouch_result *r, vouch_appraisal *out);
+
+/* vouch_write_result writes an item's result object; with an appraisal
+ * (|a| may be NULL), also "policy", "policy_detail" and the issued claims. */
+void vouch_write_result(const vouch_appraisal *a, const vouch_envelope *env,
+                        const vouch_result *r, vouch_json *j);
+
 /* ---- Bulk verification -------------------------------------------------- */
 /* The configuration of the single-item path. */
 typedef struct {
@@ -124,6 +155,7 @@ typedef struct {
   const struct vouch_anchors *anchors;
   const vouch_dcap_collateral *collateral; /* fixed bundle, or NULL */
   const vouch_dcap_source *source;         /* directory source, or NULL */
+  const struct vouch_policy *policy;       /* appraisal policy, or NULL */
 } vouch_run_config;
 
 /* vouch_envelope_sgx_opts derives the verifier options of an envelope (its

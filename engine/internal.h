@@ -30,6 +30,7 @@ typedef struct vouch_batch {
   size_t num_lines, cap_lines;
   vouch_buf out; /* one result line per input line, in order */
   uint64_t by_verdict[4];
+  uint64_t by_policy[4]; /* by vouch_appraisal_outcome */
   struct vouch_batch *next; /* queue / free list link */
 } vouch_batch;
 
@@ -70,6 +71,7 @@ struct vouch_engine {
   /* counters summed from the workers */
   atomic_uint_fast64_t sig_requested, sig_checked, sig_cache_hits, sig_batch_dups;
   atomic_uint_fast64_t by_verdict[4];
+  atomic_uint_fast64_t by_policy[4];
 };
 
 vouch_batch *engine_batch_get(struct vouch_engine *e);

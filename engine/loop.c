@@ -177,6 +177,7 @@ static void write_batch(loop *l, vouch_batch *b) {
   l->in_flight--;
   if (!l->io_failed) do_write(l, b->out.data ? b->out.data : "", b->out.len);
   for (int k = 0; k < 4; k++) l->stats->by_verdict[k] += b->by_verdict[k];
+  for (int k = 0; k < 4; k++) l->stats->by_policy[k] += b->by_policy[k];
   l->stats->items += b->num_lines;
   engine_batch_put(l->e, b);
 }

@@ -22,6 +22,7 @@
 
 #include "crypto/crypto.h"
 #include "engine/internal.h"
+#include "policy/policy.h"
 
 /* ---- queues --------------------------------------------------------------- */
 
@@ -104,6 +105,7 @@ vouch_batch *engine_batch_get(struct vouch_engine *e) {
   b->num_lines = 0;
   vouch_buf_reset(&b->out);
   memset(b->by_verdict, 0, sizeof(b->by_verdict));
+  memset(b->by_policy, 0, sizeof(b->by_policy));
   b->next = NULL;
   return b;
 }
@@ -239,6 +241,7 @@ struct worker {
   bool *pending;             /* item waiting for its signatures */
   sig_ref *refs;
   size_t cap_refs;
+  struct vouch_policy_eval *policy_eval; /* with a policy: this worker's evaluator */
 };
 
 static int cmp_ref(const void *a, const void *b) {
@@ -396,7 +399,10 @@ static void process_batch(worker *w, vouch_batch *b) {
     vouch_json_init(&j, &b->out);
     l->out_off = b->out.len;
     const vouch_envelope *env = &w->envs[i];
-    vouch_result_write_json(r, env->has_id ? env->id : NULL, env->id_len, &j);
+    vouch_appraisal a;
+    vouch_appraise(w->e->cfg.policy, w->policy_eval, r, &a);
+    vouch_write_result(&a, env, r, &j);
+    b->by_policy[a.outcome]++;
     l->out_len = b->out.len - l->out_off;
     vouch_buf_putc(&b->out, '\n');
     l->verdict = r->verdict;
@@ -476,6 +482,10 @@ static bool worker_init(worker *w, struct vouch_engine *e) {
   w->pending = calloc(w->cap, sizeof(*w->pending));
   w->cap_refs = 2 * w->cap;
   w->refs = calloc(w->cap_refs, sizeof(*w->refs));
+  if (e->cfg.policy) {
+    w->policy_eval = vouch_policy_eval_new();
+    if (!w->policy_eval) return false;
+  }
   return w->envs && w->items && w->results && w->pending && w->refs;
 }
 
@@ -492,6 +502,7 @@ static void worker_cleanup(worker *w) {
   free(w->results);
   free(w->pending);
   free(w->refs);
+  vouch_policy_eval_free(w->policy_eval);
 }
 
 /* ---- the engine ------------------------------------------------------------------ */
@@ -606,6 +617,7 @@ static void deliver(struct vouch_engine *e, vouch_batch *b) {
       if (l->fn) l->fn(l->user, json, l->out_len, l->verdict);
     }
     for (int k = 0; k < 4; k++) atomic_fetch_add(&e->by_verdict[k], n->by_verdict[k]);
+    for (int k = 0; k < 4; k++) atomic_fetch_add(&e->by_policy[k], n->by_policy[k]);
     e->next_deliver++;
     e->in_flight--;
     engine_batch_put(e, n);

@@ -28,6 +28,7 @@
 #include "base/base.h"
 
 struct vouch_anchors;
+struct vouch_policy;
 struct vouch_engine;
 
 typedef struct {
@@ -46,6 +47,7 @@ typedef struct {
   unsigned shard_index, shard_count;         /* process only shard K of N (count 0 = all) */
   bool progress;                             /* progress line on stderr */
   bool no_io_uring;                          /* force plain reads and writes */
+  const struct vouch_policy *policy;         /* appraisal policy (policy/policy.h), or NULL */
 } vouch_engine_config;
 
 typedef struct {
@@ -53,6 +55,7 @@ typedef struct {
   uint64_t items;           /* results written (equals lines_in minus other shards' items) */
   uint64_t skipped_shard;   /* items belonging to other shards */
   uint64_t by_verdict[4];   /* affirming, warning, contraindicated, error */
+  uint64_t by_policy[4];    /* with a policy: not evaluated, permit, deny, error */
   uint64_t bytes_in;
   uint64_t sig_requested;   /* signature checks the items needed */
   uint64_t sig_checked;     /* ... actually computed */

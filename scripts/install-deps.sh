@@ -10,6 +10,7 @@ PACKAGES=(
   liburing-dev libjemalloc-dev libxxhash-dev libjansson-dev
   libcmocka-dev libbenchmark-dev
   libtss2-dev libhttp-parser-dev
+  python3-jwt python3-cryptography # the independent relying party of the token tests
 )
 
 missing=()

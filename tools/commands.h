@@ -7,11 +7,28 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "base/base.h"
+
 /* vouch_parse_count reads a command-line count: decimal digits only, in
  * [lo, hi] (tools/vouch.c). */
 bool vouch_parse_count(const char *s, uint64_t lo, uint64_t hi, uint64_t *out);
 
 /* vouch gen sgx ...: synthetic evidence (tools/cmd_gen.c). */
 int vouch_cmd_gen(int argc, char **argv);
+
+/* vouch token jwks|rotate|sign|verify: signing keys and tokens (tools/cmd_token.c). */
+int vouch_cmd_token(int argc, char **argv);
+
+/* vouch policy check|compile|sign (tools/cmd_policy.c). */
+int vouch_cmd_policy(int argc, char **argv);
+
+struct vouch_policy;
+/* vouch_load_policy reads and compiles a policy file: policy text, or a
+ * policy JWS as PUT /policies takes it (tools/cmd_policy.c).  Errors name
+ * the line and column. */
+vouch_status vouch_load_policy(const char *path, struct vouch_policy **out, vouch_err *err);
+/* vouch_policy_add_signer trusts the certificates of a PEM file as policy
+ * signers for vouch_load_policy. */
+vouch_status vouch_policy_add_signer(const char *pem_path, vouch_err *err);
 
 #endif /* VOUCH_TOOLS_COMMANDS_H */

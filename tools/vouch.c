@@ -17,13 +17,14 @@
 #include "crypto/crypto.h"
 #include "engine/engine.h"
 #include "engine/vouch.h"
+#include "policy/policy.h"
 #include "tools/commands.h"
 
 /* Exit codes (documented in --help). */
 enum {
-  EXIT_ALL_OK = 0,           /* every item affirming or warning */
-  EXIT_CONTRAINDICATED = 1,  /* at least one item contraindicated, none error */
-  EXIT_ITEM_ERROR = 2,       /* at least one item could not be evaluated */
+  EXIT_ALL_OK = 0,           /* every item affirming or warning (and permitted) */
+  EXIT_CONTRAINDICATED = 1,  /* at least one item contraindicated or denied, none error */
+  EXIT_ITEM_ERROR = 2,       /* at least one item (or its policy) could not be evaluated */
   EXIT_USAGE = 3,            /* bad command line */
   EXIT_SETUP = 4,            /* cannot read inputs, trust anchors or collateral; I/O error */
 };
@@ -39,6 +40,8 @@ static const char kMainHelp[] =
     "  collateral   manage a collateral directory (collateral import FILE...)\n"
     "  envelope     wrap a quote file (and optional collateral) into an NDJSON envelope\n"
     "  gen          synthetic evidence and collateral from a test PKI (gen sgx ...)\n"
+    "  token        attestation tokens: signing keys, JWKS, rotation, sign, verify\n"
+    "  policy       attestation policies: check, compile, sign (Azure Attestation's language)\n"
     "  version      print the version\n"
     "\n"
     "Run 'vouch <command> --help' for the options of a command.\n";
@@ -69,6 +72,13 @@ static const char kVerifyHelp[] =
     "                             is built in and pinned by its SHA-256 fingerprint\n"
     "  --at TIME                  verify as of TIME (RFC 3339 or Unix seconds); default now.\n"
     "                             An envelope's \"at\" overrides it for that item\n"
+    "  --policy FILE              appraise each verified item with an attestation policy\n"
+    "                             (Azure Attestation's claim rules, 1.0-1.2; see 'vouch policy\n"
+    "                             --help'): results get \"policy\": permit|deny|error, a\n"
+    "                             \"policy_detail\" saying why not permit, and the claims the\n"
+    "                             issuance rules issued inside \"claims\".  FILE may be a\n"
+    "                             policy JWS (see 'vouch policy sign')\n"
+    "  --policy-signer PEM        trust this policy signer certificate for a signed --policy\n"
     "  --allow-expired-collateral keep the verdict when collateral expired (Intel QVL\n"
     "                             behaviour); the result says so in dcap_collateral_expired\n"
     "  --output FILE, -o FILE     write results to FILE instead of stdout\n"
@@ -93,11 +103,12 @@ static const char kVerifyHelp[] =
     "failed check) | error (could not be evaluated: bad input, missing or expired collateral)\n"
     "\n"
     "exit codes:\n"
-    "  0  every item affirming or warning\n"
-    "  1  at least one item contraindicated (and none error)\n"
-    "  2  at least one item could not be evaluated (status error)\n"
+    "  0  every item affirming or warning (and, with --policy, permitted)\n"
+    "  1  at least one item contraindicated or denied by the policy (and none error)\n"
+    "  2  at least one item could not be evaluated (status error, or policy error)\n"
     "  3  bad command line\n"
-    "  4  cannot read inputs, trust anchors or collateral, or cannot write results\n";
+    "  4  cannot read inputs, trust anchors, collateral or the policy, or cannot write\n"
+    "     results\n";
 
 static const char kCollateralHelp[] =
     "usage: vouch collateral import --out DIR FILE...\n"
@@ -182,13 +193,15 @@ static vouch_status load_collateral(verify_setup *s, const char *path, vouch_err
   return VOUCH_OK;
 }
 
-static int exit_for(const uint64_t by_verdict[4]) {
-  if (by_verdict[VOUCH_VERDICT_ERROR] > 0) return EXIT_ITEM_ERROR;
-  if (by_verdict[VOUCH_VERDICT_CONTRAINDICATED] > 0) return EXIT_CONTRAINDICATED;
+static int exit_for(const uint64_t by_verdict[4], const uint64_t by_policy[4]) {
+  if (by_verdict[VOUCH_VERDICT_ERROR] > 0 || by_policy[VOUCH_APPRAISAL_ERROR] > 0)
+    return EXIT_ITEM_ERROR;
+  if (by_verdict[VOUCH_VERDICT_CONTRAINDICATED] > 0 || by_policy[VOUCH_APPRAISAL_DENY] > 0)
+    return EXIT_CONTRAINDICATED;
   return EXIT_ALL_OK;
 }
 
-static void print_summary(const vouch_engine_stats *st, bool detailed) {
+static void print_summary(const vouch_engine_stats *st, bool detailed, bool show_policy) {
   double rate = st->seconds > 0 ? (double)st->items / st->seconds : 0.0;
   fprintf(stderr,
           "vouch: %llu items in %.2f s (%.0f items/s): affirming %llu, warning %llu, "
@@ -196,6 +209,15 @@ static void print_summary(const vouch_engine_stats *st, bool detailed) {
           (unsigned long long)st->items, st->seconds, rate,
           (unsigned long long)st->by_verdict[0], (unsigned long long)st->by_verdict[1],
           (unsigned long long)st->by_verdict[2], (unsigned long long)st->by_verdict[3]);
+  if (st->by_policy[1] + st->by_policy[2] + st->by_policy[3] > 0 || show_policy) {
+    fprintf(stderr,
+            "vouch: policy: permit %llu, deny %llu, error %llu, not evaluated %llu (evidence "
+            "that did not verify)\n",
+            (unsigned long long)st->by_policy[VOUCH_APPRAISAL_PERMIT],
+            (unsigned long long)st->by_policy[VOUCH_APPRAISAL_DENY],
+            (unsigned long long)st->by_policy[VOUCH_APPRAISAL_ERROR],
+            (unsigned long long)st->by_policy[VOUCH_APPRAISAL_NOT_RUN]);
+  }
   uint64_t saved = st->sig_requested - st->sig_checked;
   fprintf(stderr,
           "vouch: signature checks: %llu needed, %llu computed, %llu saved (%llu cached, %llu "
@@ -262,7 +284,7 @@ bool vouch_parse_count(const char *s, uint64_t lo, uint64_t hi, uint64_t *out) {
 static int cmd_verify(int argc, char **argv) {
   enum { O_TYPE = 256, O_EVIDENCE, O_COLLATERAL, O_ANCHOR, O_AT, O_ALLOW_EXPIRED, O_MAX_LINE,
          O_PROGRESS, O_NO_PROGRESS, O_JOBS, O_BATCH, O_ORDERED, O_NO_CACHE, O_SHARD, O_RESUME,
-         O_STATS, O_NO_URING };
+         O_STATS, O_NO_URING, O_POLICY, O_POLICY_SIGNER };
   static const struct option kOpts[] = {
       {"type", required_argument, NULL, O_TYPE},
       {"evidence", required_argument, NULL, O_EVIDENCE},
@@ -282,14 +304,20 @@ static int cmd_verify(int argc, char **argv) {
       {"resume", no_argument, NULL, O_RESUME},
       {"stats", no_argument, NULL, O_STATS},
       {"no-io-uring", no_argument, NULL, O_NO_URING},
+      {"policy", required_argument, NULL, O_POLICY},
+      {"policy-signer", required_argument, NULL, O_POLICY_SIGNER},
       {"quiet", no_argument, NULL, 'q'},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0}};
   const char *type = NULL, *evidence = NULL, *collateral = NULL, *output = NULL;
+  const char *policy_file = NULL;
+  struct vouch_policy *policy = NULL;
+  struct vouch_policy_eval *policy_eval = NULL;
   const char *anchors[16];
   int num_anchors = 0, progress = -1;
   bool quiet = false, resume = false, stats_flag = false;
   vouch_engine_config ecfg = {.at = (int64_t)time(NULL)};
+  vouch_err err0 = {0};
   uint64_t v;
   int c;
   optind = 1;
@@ -350,6 +378,13 @@ static int cmd_verify(int argc, char **argv) {
       case O_RESUME: resume = true; break;
       case O_STATS: stats_flag = true; break;
       case O_NO_URING: ecfg.no_io_uring = true; break;
+      case O_POLICY: policy_file = optarg; break;
+      case O_POLICY_SIGNER:
+        if (vouch_policy_add_signer(optarg, &err0) != VOUCH_OK) {
+          fprintf(stderr, "vouch verify: --policy-signer %s: %s\n", optarg, err0.msg);
+          return EXIT_SETUP;
+        }
+        break;
       case O_PROGRESS: progress = 1; break;
       case O_NO_PROGRESS: progress = 0; break;
       case 'q': quiet = true; break;
@@ -397,13 +432,21 @@ static int cmd_verify(int argc, char **argv) {
     fprintf(stderr, "vouch verify: --collateral %s: %s\n", collateral, err.msg);
     goto done;
   }
+  if (policy_file != NULL) {
+    if (vouch_load_policy(policy_file, &policy, &err) != VOUCH_OK) {
+      fprintf(stderr, "vouch verify: --policy %s: %s\n", policy_file, err.msg);
+      goto done;
+    }
+    policy_eval = vouch_policy_eval_new();
+    if (policy_eval == NULL) goto done;
+  }
 
   if (evidence != NULL) {
     /* Single mode: one quote, one result, on this thread. */
     vouch_run_config cfg = {.at = ecfg.at, .allow_expired = ecfg.allow_expired,
                             .anchors = setup.anchors,
                             .collateral = setup.has_bundle ? &setup.bundle : NULL,
-                            .source = setup.dir ? &setup.source : NULL};
+                            .source = setup.dir ? &setup.source : NULL, .policy = policy};
     FILE *out = stdout;
     if (output != NULL && (out = fopen(output, "w")) == NULL) {
       fprintf(stderr, "vouch verify: cannot write %s: %s\n", output, strerror(errno));
@@ -424,16 +467,19 @@ static int cmd_verify(int argc, char **argv) {
     vouch_result *r = malloc(sizeof(*r));
     if (r != NULL) {
       vouch_verify_one(&cfg, &env, r);
+      vouch_appraisal a;
+      vouch_appraise(policy, policy_eval, r, &a);
       vouch_buf b;
       vouch_buf_init(&b, 0);
       vouch_json j;
       vouch_json_init(&j, &b);
-      vouch_result_write_json(r, NULL, 0, &j);
+      vouch_write_result(&a, NULL, r, &j);
       fprintf(out, "%s\n", vouch_buf_cstr(&b));
       vouch_buf_free(&b);
-      uint64_t counts[4] = {0};
+      uint64_t counts[4] = {0}, pcounts[4] = {0};
       counts[r->verdict] = 1;
-      rc = exit_for(counts);
+      pcounts[a.outcome] = 1;
+      rc = exit_for(counts, pcounts);
       if (r->verdict == VOUCH_VERDICT_ERROR && !quiet) {
         fprintf(stderr, "vouch verify: %s\n", r->error.msg);
       }
@@ -482,6 +528,7 @@ static int cmd_verify(int argc, char **argv) {
     ecfg.collateral = setup.has_bundle ? &setup.bundle : NULL;
     ecfg.collateral_source = setup.dir ? &setup.source : NULL;
     ecfg.progress = progress == 1 || (progress == -1 && isatty(STDERR_FILENO));
+    ecfg.policy = policy;
     engine = vouch_engine_new(&ecfg, &err);
     if (engine == NULL) {
       fprintf(stderr, "vouch verify: %s\n", err.msg);
@@ -489,7 +536,7 @@ static int cmd_verify(int argc, char **argv) {
       vouch_engine_stats st;
       vouch_err e = {0};
       vouch_status s = vouch_engine_run(engine, inputs, num_names, out_fd, resume_skip, &st, &e);
-      if (!quiet) print_summary(&st, stats_flag);
+      if (!quiet) print_summary(&st, stats_flag, policy != NULL);
       if (resume_skip > 0 && !quiet) {
         fprintf(stderr, "vouch: resumed after %llu results already in %s\n",
                 (unsigned long long)resume_skip, output);
@@ -497,7 +544,7 @@ static int cmd_verify(int argc, char **argv) {
       if (s != VOUCH_OK) {
         fprintf(stderr, "vouch verify: %s\n", e.msg);
       } else {
-        rc = exit_for(st.by_verdict);
+        rc = exit_for(st.by_verdict, st.by_policy);
       }
     }
   }
@@ -511,6 +558,8 @@ done:
   if (out_fd != STDOUT_FILENO) close(out_fd);
   vouch_engine_free(engine);
   setup_free(&setup);
+  vouch_policy_eval_free(policy_eval);
+  vouch_policy_free(policy);
   return rc;
 }
 
@@ -685,6 +734,8 @@ int main(int argc, char **argv) {
   if (strcmp(cmd, "collateral") == 0) return cmd_collateral(argc - 1, argv + 1);
   if (strcmp(cmd, "envelope") == 0) return cmd_envelope(argc - 1, argv + 1);
   if (strcmp(cmd, "gen") == 0) return vouch_cmd_gen(argc - 1, argv + 1);
+  if (strcmp(cmd, "token") == 0) return vouch_cmd_token(argc - 1, argv + 1);
+  if (strcmp(cmd, "policy") == 0) return vouch_cmd_policy(argc - 1, argv + 1);
   fprintf(stderr, "vouch: unknown command '%s'\n\n%s", cmd, kMainHelp);
   return EXIT_USAGE;
 }

@@ -113,6 +113,11 @@ void vouch_result_fail(vouch_result *r, vouch_verdict v, const vouch_err *err) {
 
 void vouch_result_write_json(const vouch_result *r, const char *id, size_t id_len,
                              vouch_json *j) {
+  vouch_result_write_json_ext(r, id, id_len, NULL, j);
+}
+
+void vouch_result_write_json_ext(const vouch_result *r, const char *id, size_t id_len,
+                                 const vouch_result_ext *ext, vouch_json *j) {
   char t[VOUCH_TIME_STR_LEN];
   vouch_json_begin_object(j);
   vouch_json_key(j, "id");
@@ -137,6 +142,7 @@ void vouch_result_write_json(const vouch_result *r, const char *id, size_t id_le
   vouch_json_begin_object(j);
   for (size_t i = 0; i < r->num_claims; i++) {
     const vouch_claim *c = &r->claims[i];
+    if (ext && ext->shadows && ext->shadows(ext->ctx, c->name)) continue;
     vouch_json_key(j, c->name);
     switch (c->kind) {
       case VOUCH_CLAIM_HEX: vouch_json_hex(j, r->arena + c->off, c->len); break;
@@ -148,7 +154,9 @@ void vouch_result_write_json(const vouch_result *r, const char *id, size_t id_le
       case VOUCH_CLAIM_JSON: vouch_json_raw(j, (const char *)r->arena + c->off, c->len); break;
     }
   }
+  if (ext && ext->claims) ext->claims(ext->ctx, j);
   vouch_json_end_object(j);
+  if (ext && ext->members) ext->members(ext->ctx, j);
   vouch_json_key(j, "error");
   if (r->error.code != VOUCH_OK) {
     vouch_json_begin_object(j);

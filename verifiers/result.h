@@ -82,4 +82,50 @@ void vouch_result_fail(vouch_result *r, vouch_verdict v, const vouch_err *err);
 void vouch_result_write_json(const vouch_result *r, const char *id, size_t id_len,
                              vouch_json *j);
 
+/* Extension of the result object: extra claims inside "claims" (e.g. those a
+ * policy issued) and extra members after it ("policy", "token").  |shadows|
+ * (optional) returns true for a verifier claim name that an extra claim
+ * replaces, so no key appears twice. */
+typedef struct {
+  void *ctx;
+  void (*claims)(void *ctx, vouch_json *j);
+  void (*members)(void *ctx, vouch_json *j);
+  bool (*shadows)(void *ctx, const char *name);
+} vouch_result_ext;
+
+void vouch_result_write_json_ext(const vouch_result *r, const char *id, size_t id_len,
+                                 const vouch_result_ext *ext, vouch_json *j);
+
+/* ---- Azure Attestation's names for the claims ---------------------------
+ * vouch names claims after the structure they come from (sgx_mrsigner);
+ * Azure Attestation's policies and tokens use their own names
+ * (x-ms-sgx-mrsigner) and encodings (hex, base64url, objects).
+ * vouch_result_maa_claims emits a result's claims under those names:
+ *  - VOUCH_MAA_TOKEN: the token's claims (spec/maa-api.md §3), with
+ *    x-ms-attestation-type;
+ *  - VOUCH_MAA_POLICY: the incoming claims of a policy: the token's names,
+ *    x-ms-ver, the legacy `$` names the old default policy uses ($is-debuggable,
+ *    $sgx-mrsigner, ..., also $mrsigner/$mrenclave), and vouch's appraisal as
+ *    vouch-status, vouch-tcb-status, vouch-advisory-ids (a set),
+ *    vouch-fmspc, vouch-tcb-evaluation-data-number, vouch-tcb-date.
+ * Strings passed to the sink are only valid during the call. */
+enum { VOUCH_MAA_TOKEN = 1, VOUCH_MAA_POLICY = 2 };
+
+typedef struct {
+  void *ctx;
+  void (*string)(void *ctx, const char *name, const char *s, size_t len);
+  void (*integer)(void *ctx, const char *name, int64_t v);
+  void (*boolean)(void *ctx, const char *name, bool v);
+  /* a JSON object or array as text; |is_set| for an array of primitives */
+  void (*json)(void *ctx, const char *name, const char *text, size_t len, bool is_set);
+  /* optional: false for a claim the consumer will not look at, so its value
+   * is not rendered (a policy that names only a few claim types) */
+  bool (*wants)(void *ctx, const char *name);
+} vouch_maa_sink;
+
+/* |attestation_type| is the token's x-ms-attestation-type ("sgx" for SGX
+ * and Open Enclave). */
+void vouch_result_maa_claims(const vouch_result *r, const char *attestation_type,
+                             unsigned which, const vouch_maa_sink *sink);
+
 #endif /* VOUCH_RESULT_H */

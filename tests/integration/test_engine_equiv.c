@@ -19,6 +19,7 @@
 
 #include "crypto/crypto.h"
 #include "engine/engine.h"
+#include "policy/policy.h"
 #include "engine/vouch.h"
 #include "tools/gen/gen.h"
 
@@ -171,22 +172,30 @@ static void add_vectors(corpus *c) {
   }
 }
 
+/* With a policy, both paths also appraise (the last test sets it). */
+static struct vouch_policy *g_policy;
+
 static void reference(corpus *c) {
-  vouch_run_config cfg = {.at = NOW, .anchors = c->anchors};
+  vouch_run_config cfg = {.at = NOW, .anchors = c->anchors, .policy = g_policy};
+  struct vouch_policy_eval *ev = g_policy ? vouch_policy_eval_new() : NULL;
   vouch_envelope env;
   vouch_envelope_init(&env);
   vouch_result *r = malloc(sizeof(*r));
   for (size_t i = 0; i < c->num; i++) {
     if (vouch_envelope_parse(c->lines[i], strlen(c->lines[i]), &env, NULL) != VOUCH_OK) continue;
     vouch_verify_one(&cfg, &env, r);
+    vouch_appraisal a;
+    vouch_appraise(g_policy, ev, r, &a);
     vouch_buf b = {0};
     vouch_json j;
     vouch_json_init(&j, &b);
-    vouch_result_write_json(r, env.has_id ? env.id : NULL, env.id_len, &j);
+    vouch_write_result(&a, &env, r, &j);
+    free(c->want[i]);
     c->want[i] = strdup(b.data);
     vouch_buf_free(&b);
   }
   free(r);
+  vouch_policy_eval_free(ev);
   vouch_envelope_cleanup(&env);
 }
 
@@ -304,7 +313,8 @@ static void run_engine(unsigned jobs, size_t batch, bool ordered, bool no_cache)
   int out_fd = mkstemp(out_path);
   int in_fd = open(g_input_path, O_RDONLY);
   vouch_engine_config cfg = {.at = NOW, .anchors = g_corpus.anchors, .jobs = jobs,
-                             .batch = batch, .ordered = ordered, .no_cache = no_cache};
+                             .batch = batch, .ordered = ordered, .no_cache = no_cache,
+                             .policy = g_policy};
   vouch_err err = {0};
   struct vouch_engine *e = vouch_engine_new(&cfg, &err);
   assert_non_null(e);
@@ -378,10 +388,48 @@ static void test_submit_api(void **state) {
   vouch_engine_free(e);
 }
 
+/* With a policy: the engine's workers appraise exactly as the single-item
+ * path does (decision, detail, issued claims), whatever the batching. */
+static void test_engine_with_policy(void **state) {
+  (void)state;
+  static const char kPolicy[] =
+      "version=1.0;\n"
+      "authorizationrules {\n"
+      "  [type==\"x-ms-sgx-is-debuggable\", value==true] => deny();\n"
+      "  [type==\"vouch-tcb-status\", value==\"UpToDate\"] => permit();\n"
+      "  [type==\"vouch-tcb-status\", value==\"SWHardeningNeeded\"] => permit();\n"
+      "};\n"
+      "issuancerules {\n"
+      "  c:[type==\"x-ms-sgx-mrsigner\"] => issue(type=\"signer\", value=c.value);\n"
+      "  c:[type==\"x-ms-sgx-svn\"] => issue(type=\"svn\", value=c.value);\n"
+      "};\n";
+  vouch_err err = {0};
+  assert_int_equal(vouch_policy_compile(kPolicy, sizeof kPolicy - 1, &g_policy, NULL, &err),
+                   VOUCH_OK);
+  reference(&g_corpus);
+  size_t permit = 0, deny = 0, none = 0;
+  for (size_t i = 0; i < g_corpus.num; i++) {
+    const char *w = g_corpus.want[i];
+    if (!w) continue;
+    if (strstr(w, "\"policy\":\"permit\"") && strstr(w, "\"signer\":\"")) permit++;
+    if (strstr(w, "\"policy\":\"deny\"")) deny++;
+    if (strstr(w, "\"policy\":null,\"policy_detail\":\"not evaluated")) none++;
+  }
+  /* The corpus has each kind: all three outcomes must be there. */
+  if (!permit || !deny || !none)
+    fail_msg("policy outcomes: %zu permit, %zu deny, %zu not evaluated", permit, deny, none);
+  run_engine(2, 7, false, false);
+  run_engine(1, 64, true, false);
+  run_engine(8, 1, false, true);
+  vouch_policy_free(g_policy);
+  g_policy = NULL;
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_engine_matches_single_path),
       cmocka_unit_test(test_submit_api),
+      cmocka_unit_test(test_engine_with_policy), /* last: it changes the reference */
   };
   return cmocka_run_group_tests_name("engine_equiv", tests, setup_corpus, teardown_corpus);
 }

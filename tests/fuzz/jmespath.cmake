@@ -1,0 +1,1 @@
+vouch_fuzz_target(jmespath LIBS vouch_policy PkgConfig::JANSSON)

@@ -1,0 +1,1 @@
+vouch_fuzz_target(jws LIBS vouch_token)

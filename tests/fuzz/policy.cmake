@@ -1,0 +1,1 @@
+vouch_fuzz_target(policy LIBS vouch_policy)
