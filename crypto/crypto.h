@@ -29,6 +29,9 @@ void vouch_sha384(const void *data, size_t len, uint8_t out[VOUCH_SHA384_LEN]);
 VOUCH_MUST_CHECK vouch_status vouch_digest(vouch_hash h, const void *data, size_t len,
                                            uint8_t *out, size_t *out_len);
 size_t vouch_hash_len(vouch_hash h);
+/* vouch_random_bytes fills |out| from OpenSSL's CSPRNG (VOUCH_E_CRYPTO if it
+ * cannot). */
+VOUCH_MUST_CHECK vouch_status vouch_random_bytes(uint8_t *out, size_t len);
 
 /* ---- base64 ------------------------------------------------------------ */
 /* vouch_base64_decode accepts standard and URL-safe alphabets, padded or

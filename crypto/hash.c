@@ -5,7 +5,9 @@
  * lookup) on every EVP_DigestInit, and hashing runs several times per
  * quote. */
 #include <openssl/err.h>
+#include <openssl/rand.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 
 #include "crypto/internal.h"
@@ -77,6 +79,11 @@ vouch_status vouch_digest(vouch_hash h, const void *data, size_t len, uint8_t *o
 static void digest_or_die(vouch_hash h, const void *data, size_t len, uint8_t *out) {
   size_t n;
   if (vouch_digest(h, data, len, out, &n) != VOUCH_OK) abort();
+}
+
+vouch_status vouch_random_bytes(uint8_t *out, size_t len) {
+  if (len > INT32_MAX || RAND_bytes(out, (int)len) != 1) return VOUCH_E_CRYPTO;
+  return VOUCH_OK;
 }
 
 void vouch_sha256(const void *data, size_t len, uint8_t out[VOUCH_SHA256_LEN]) {

@@ -171,6 +171,7 @@ static bool issued_type(const struct vouch_policy_eval *ev, const char *name) {
 
 static bool ext_shadows(void *ctx, const char *name) {
   write_ctx *w = ctx;
+  if (!w->a->ev) return false;
   /* A claim the policy issued under the same name as one of vouch's own
    * replaces it: the policy is the user's word on what the output says. */
   return (w->a->outcome == VOUCH_APPRAISAL_PERMIT || w->a->outcome == VOUCH_APPRAISAL_DENY) &&
@@ -179,25 +180,33 @@ static bool ext_shadows(void *ctx, const char *name) {
 
 static void ext_claims(void *ctx, vouch_json *j) {
   write_ctx *w = ctx;
+  if (!w->a->ev) return;
   if (w->a->outcome == VOUCH_APPRAISAL_PERMIT || w->a->outcome == VOUCH_APPRAISAL_DENY)
     vouch_policy_write_outgoing(w->a->ev, j);
 }
 
 static void ext_members(void *ctx, vouch_json *j) {
   write_ctx *w = ctx;
-  vouch_json_key(j, "policy");
-  if (w->a->outcome == VOUCH_APPRAISAL_NOT_RUN) vouch_json_null(j);
-  else vouch_json_string(j, vouch_appraisal_name(w->a->outcome));
-  vouch_json_key(j, "policy_detail");
-  if (w->a->err.code != VOUCH_OK) vouch_json_string(j, w->a->err.msg);
-  else vouch_json_null(j);
+  if (w->a->ev) {
+    vouch_json_key(j, "policy");
+    if (w->a->outcome == VOUCH_APPRAISAL_NOT_RUN) vouch_json_null(j);
+    else vouch_json_string(j, vouch_appraisal_name(w->a->outcome));
+    vouch_json_key(j, "policy_detail");
+    if (w->a->err.code != VOUCH_OK) vouch_json_string(j, w->a->err.msg);
+    else vouch_json_null(j);
+  }
+  if (w->a->token_wanted) {
+    vouch_json_key(j, "token");
+    if (w->a->token) vouch_json_string_len(j, w->a->token, w->a->token_len);
+    else vouch_json_null(j);
+  }
 }
 
 void vouch_write_result(const vouch_appraisal *a, const vouch_envelope *env,
                         const vouch_result *r, vouch_json *j) {
   const char *id = env && env->has_id ? env->id : NULL;
   size_t id_len = env && env->has_id ? env->id_len : 0;
-  if (!a || !a->ev) {
+  if (!a || (!a->ev && !a->token_wanted)) {
     vouch_result_write_json(r, id, id_len, j);
     return;
   }

@@ -131,6 +131,10 @@ typedef struct {
   vouch_appraisal_outcome outcome;
   vouch_err err;                 /* why not permit (the message a client sees) */
   struct vouch_policy_eval *ev;  /* the evaluation (issued claims); NULL: no policy */
+  /* Set by the caller after vouch_issue_token, for vouch_write_result: */
+  bool token_wanted;             /* results carry "token" (null when none) */
+  const char *token;             /* the compact JWS, or NULL */
+  size_t token_len;
 } vouch_appraisal;
 
 const char *vouch_appraisal_name(vouch_appraisal_outcome o); /* "permit", "deny", "error" */
@@ -143,9 +147,41 @@ void vouch_appraise(const struct vouch_policy *policy, struct vouch_policy_eval 
                     const vouch_result *r, vouch_appraisal *out);
 
 /* vouch_write_result writes an item's result object; with an appraisal
- * (|a| may be NULL), also "policy", "policy_detail" and the issued claims. */
+ * (|a| may be NULL), also "policy", "policy_detail" and the issued claims,
+ * and "token" when one was wanted. */
 void vouch_write_result(const vouch_appraisal *a, const vouch_envelope *env,
                         const vouch_result *r, vouch_json *j);
+
+/* ---- Tokens: an appraised item as a signed JWT or EAR -------------------- */
+struct vouch_keystore;
+struct vouch_cert;
+
+typedef enum {
+  VOUCH_TOKEN_FORMAT_JWT, /* Azure Attestation's token (spec/maa-api.md §3) */
+  VOUCH_TOKEN_FORMAT_EAR, /* IETF EAR, veraison JSON names (spec/ear.md) */
+} vouch_token_format;
+
+typedef struct vouch_token_config {
+  struct vouch_keystore *keys;           /* signing keys, issuer, lifetime */
+  int alg;                               /* a vouch_jws_alg */
+  vouch_token_format format;
+  const struct vouch_cert *policy_signer; /* x-ms-policy-signer, or NULL */
+  bool unsigned_token;                   /* alg "none" (draft policies) */
+  int64_t now;                           /* token clock for tests; 0 = real clock */
+} vouch_token_config;
+
+/* vouch_issue_token builds and signs the token of an appraised item into
+ * |out|, using |scratch| for the claims.  A JWT is issued only for evidence
+ * that verified affirming or warning under a policy that permitted it; an
+ * EAR for every evaluated item.  Otherwise VOUCH_E_POLICY_DENY saying why.
+ * iat/nbf/exp come from the real clock, never from the verification
+ * instant. */
+VOUCH_MUST_CHECK vouch_status vouch_issue_token(const vouch_token_config *tc,
+                                                const struct vouch_policy *policy,
+                                                const vouch_appraisal *a,
+                                                const vouch_envelope *env,
+                                                const vouch_result *r, vouch_buf *scratch,
+                                                vouch_buf *out, vouch_err *err);
 
 /* ---- Bulk verification -------------------------------------------------- */
 /* The configuration of the single-item path. */
@@ -156,6 +192,7 @@ typedef struct {
   const vouch_dcap_collateral *collateral; /* fixed bundle, or NULL */
   const vouch_dcap_source *source;         /* directory source, or NULL */
   const struct vouch_policy *policy;       /* appraisal policy, or NULL */
+  const vouch_token_config *token;         /* issue tokens (needs a policy), or NULL */
 } vouch_run_config;
 
 /* vouch_envelope_sgx_opts derives the verifier options of an envelope (its

@@ -242,6 +242,7 @@ struct worker {
   sig_ref *refs;
   size_t cap_refs;
   struct vouch_policy_eval *policy_eval; /* with a policy: this worker's evaluator */
+  vouch_buf token_claims, token_out;     /* with tokens: reused per item */
 };
 
 static int cmp_ref(const void *a, const void *b) {
@@ -401,6 +402,15 @@ static void process_batch(worker *w, vouch_batch *b) {
     const vouch_envelope *env = &w->envs[i];
     vouch_appraisal a;
     vouch_appraise(w->e->cfg.policy, w->policy_eval, r, &a);
+    if (w->e->cfg.token) {
+      a.token_wanted = true;
+      vouch_buf_reset(&w->token_out);
+      if (vouch_issue_token(w->e->cfg.token, w->e->cfg.policy, &a, env, r, &w->token_claims,
+                            &w->token_out, NULL) == VOUCH_OK) {
+        a.token = w->token_out.data;
+        a.token_len = w->token_out.len;
+      }
+    }
     vouch_write_result(&a, env, r, &j);
     b->by_policy[a.outcome]++;
     l->out_len = b->out.len - l->out_off;
@@ -503,11 +513,20 @@ static void worker_cleanup(worker *w) {
   free(w->pending);
   free(w->refs);
   vouch_policy_eval_free(w->policy_eval);
+  vouch_buf_free(&w->token_claims);
+  vouch_buf_free(&w->token_out);
 }
 
 /* ---- the engine ------------------------------------------------------------------ */
 
 struct vouch_engine *vouch_engine_new(const vouch_engine_config *cfg, vouch_err *err) {
+  if (cfg->token && !cfg->policy) {
+    /* A token states a policy's outcome (x-ms-policy-hash): no policy, no
+     * token.  Callers pass the default policy of the type when the user
+     * gave none. */
+    vouch_fail(err, VOUCH_E_ARG, "engine: tokens need a policy");
+    return NULL;
+  }
   struct vouch_engine *e = calloc(1, sizeof(*e));
   if (e == NULL) {
     vouch_fail(err, VOUCH_E_NOMEM, "engine: out of memory");
