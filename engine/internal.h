@@ -16,6 +16,8 @@ typedef struct {
   bool overlong;     /* the line exceeded max_line: reported, not parsed */
   vouch_result_fn fn; /* API mode */
   void *user;
+  struct vouch_policy *policy; /* API mode: this item's policy (a reference), or NULL */
+  bool unsigned_token;         /* API mode: alg none (a draft policy) */
   size_t out_off, out_len; /* the item's result in batch->out (without newline) */
   int verdict;             /* the item's vouch_verdict */
 } batch_line;
@@ -64,6 +66,8 @@ struct vouch_engine {
   vouch_batch *free_list; /* recycled batches */
   size_t max_in_flight;   /* batches dispatched and not yet collected */
   /* API mode */
+  int notify_fd;          /* eventfd the workers bump after each batch, or -1 */
+  size_t pending_items;   /* submitted, callback not yet run */
   vouch_batch *filling;
   uint64_t next_seq, next_deliver, next_line;
   size_t in_flight;

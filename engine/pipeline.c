@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include <xxhash.h>
@@ -124,6 +125,7 @@ void engine_batch_put(struct vouch_engine *e, vouch_batch *b) {
 }
 
 static void batch_free(vouch_batch *b) {
+  for (size_t i = 0; i < b->num_lines; i++) vouch_policy_free(b->lines[i].policy);
   free(b->text);
   free(b->lines);
   vouch_buf_free(&b->out);
@@ -400,13 +402,17 @@ static void process_batch(worker *w, vouch_batch *b) {
     vouch_json_init(&j, &b->out);
     l->out_off = b->out.len;
     const vouch_envelope *env = &w->envs[i];
+    const struct vouch_policy *policy = l->policy ? l->policy : w->e->cfg.policy;
+    if (policy && !w->policy_eval) w->policy_eval = vouch_policy_eval_new(); /* NULL: no policy */
     vouch_appraisal a;
-    vouch_appraise(w->e->cfg.policy, w->policy_eval, r, &a);
-    if (w->e->cfg.token) {
+    vouch_appraise(policy, w->policy_eval, r, &a);
+    if (w->e->cfg.token && policy) {
+      vouch_token_config tc = *w->e->cfg.token;
+      if (l->unsigned_token) tc.unsigned_token = true;
       a.token_wanted = true;
       vouch_buf_reset(&w->token_out);
-      if (vouch_issue_token(w->e->cfg.token, w->e->cfg.policy, &a, env, r, &w->token_claims,
-                            &w->token_out, NULL) == VOUCH_OK) {
+      if (vouch_issue_token(&tc, policy, &a, env, r, &w->token_claims, &w->token_out, NULL) ==
+          VOUCH_OK) {
         a.token = w->token_out.data;
         a.token_len = w->token_out.len;
       }
@@ -478,6 +484,12 @@ static void *worker_main(void *arg) {
     if (b == NULL) break;
     process_batch(w, b);
     batch_queue_push(&w->e->done, b);
+    if (w->e->notify_fd >= 0) {
+      uint64_t one = 1;
+      /* A full counter (it never is) would only mean a wake-up is pending. */
+      if (write(w->e->notify_fd, &one, sizeof one) < 0) {
+      }
+    }
   }
   return NULL;
 }
@@ -533,6 +545,9 @@ struct vouch_engine *vouch_engine_new(const vouch_engine_config *cfg, vouch_err 
     return NULL;
   }
   e->cfg = *cfg;
+  /* Event loops (the server) wait on this; the bulk loop does not need it
+   * but it costs one descriptor. */
+  e->notify_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   if (e->cfg.jobs == 0) {
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     e->cfg.jobs = n > 0 ? (unsigned)n : 1;
@@ -599,6 +614,7 @@ void vouch_engine_free(struct vouch_engine *e) {
   free(e->reorder);
   batch_queue_destroy(&e->work);
   batch_queue_destroy(&e->done);
+  if (e->notify_fd >= 0) close(e->notify_fd);
   pthread_mutex_destroy(&e->free_mu);
   vouch_cache_free(e->cache);
   free(e);
@@ -634,7 +650,10 @@ static void deliver(struct vouch_engine *e, vouch_batch *b) {
       batch_line *l = &n->lines[i];
       const char *json = n->out.data + l->out_off;
       if (l->fn) l->fn(l->user, json, l->out_len, l->verdict);
+      vouch_policy_free(l->policy);
+      l->policy = NULL;
     }
+    e->pending_items -= n->num_lines;
     for (int k = 0; k < 4; k++) atomic_fetch_add(&e->by_verdict[k], n->by_verdict[k]);
     for (int k = 0; k < 4; k++) atomic_fetch_add(&e->by_policy[k], n->by_policy[k]);
     e->next_deliver++;
@@ -655,12 +674,24 @@ static void dispatch_filling(struct vouch_engine *e) {
 
 vouch_status vouch_engine_submit(struct vouch_engine *e, const char *line, size_t len,
                                  vouch_result_fn fn, void *user) {
+  return vouch_engine_submit_item(e, line, len, NULL, fn, user);
+}
+
+vouch_status vouch_engine_submit_item(struct vouch_engine *e, const char *line, size_t len,
+                                      const vouch_item_opts *opts, vouch_result_fn fn,
+                                      void *user) {
   if (e->filling == NULL && (e->filling = engine_batch_get(e)) == NULL) return VOUCH_E_NOMEM;
   bool overlong = len > e->cfg.max_line;
   VOUCH_GUARD(engine_batch_add(e->filling, line, len, ++e->next_line, overlong));
   batch_line *l = &e->filling->lines[e->filling->num_lines - 1];
   l->fn = fn;
   l->user = user;
+  if (opts) {
+    if (opts->policy) vouch_policy_up_ref(opts->policy);
+    l->policy = opts->policy;
+    l->unsigned_token = opts->unsigned_token;
+  }
+  e->pending_items++;
   if (e->filling->num_lines >= e->cfg.batch) dispatch_filling(e);
   vouch_batch *b;
   while ((b = batch_queue_try_pop(&e->done)) != NULL) deliver(e, b);
@@ -671,3 +702,14 @@ void vouch_engine_drain(struct vouch_engine *e) {
   dispatch_filling(e);
   while (e->in_flight > 0) deliver(e, batch_queue_pop(&e->done));
 }
+
+void vouch_engine_flush(struct vouch_engine *e) { dispatch_filling(e); }
+
+void vouch_engine_poll(struct vouch_engine *e) {
+  vouch_batch *b;
+  while ((b = batch_queue_try_pop(&e->done)) != NULL) deliver(e, b);
+}
+
+int vouch_engine_notify_fd(const struct vouch_engine *e) { return e->notify_fd; }
+
+size_t vouch_engine_pending(const struct vouch_engine *e) { return e->pending_items; }

@@ -100,6 +100,33 @@ VOUCH_MUST_CHECK vouch_status vouch_engine_submit(struct vouch_engine *e, const 
                                                   size_t len, vouch_result_fn fn, void *user);
 /* vouch_engine_drain waits until every submitted item's callback has run. */
 void vouch_engine_drain(struct vouch_engine *e);
+
+/* ---- for event loops (the HTTP server) ---------------------------------- */
+/* Per-item options for vouch_engine_submit_item. */
+typedef struct {
+  struct vouch_policy *policy; /* appraise under this policy instead of the
+                                  configured one (a reference is taken until
+                                  the callback has run), or NULL */
+  bool unsigned_token;         /* the token is unsigned (alg none), as for a
+                                  draft policy */
+} vouch_item_opts;
+
+/* vouch_engine_submit_item is vouch_engine_submit with options. */
+VOUCH_MUST_CHECK vouch_status vouch_engine_submit_item(struct vouch_engine *e, const char *line,
+                                                       size_t len, const vouch_item_opts *opts,
+                                                       vouch_result_fn fn, void *user);
+/* vouch_engine_flush hands the partly filled batch to the workers now
+ * (a server flushes at the end of each turn of its loop: latency over
+ * batch size). */
+void vouch_engine_flush(struct vouch_engine *e);
+/* vouch_engine_poll runs the callbacks of every item already done, in
+ * submission order, without waiting. */
+void vouch_engine_poll(struct vouch_engine *e);
+/* vouch_engine_notify_fd: an eventfd that becomes readable when a batch
+ * is done (read its 8-byte counter to reset it, then poll). */
+int vouch_engine_notify_fd(const struct vouch_engine *e);
+/* vouch_engine_pending: items submitted whose callback has not run. */
+size_t vouch_engine_pending(const struct vouch_engine *e);
 /* vouch_engine_stats_get reads the counters so far. */
 void vouch_engine_stats_get(struct vouch_engine *e, vouch_engine_stats *out);
 

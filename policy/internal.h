@@ -7,6 +7,8 @@
 #ifndef VOUCH_POLICY_INTERNAL_H
 #define VOUCH_POLICY_INTERNAL_H
 
+#include <stdatomic.h>
+
 #include "policy/policy.h"
 
 typedef enum { SEC_CONFIG, SEC_AUTHZ, SEC_ISSUANCE, SEC_COUNT } pol_section;
@@ -82,6 +84,7 @@ typedef struct {
 } pol_type;
 
 struct vouch_policy {
+  atomic_int refs;
   char *text;
   size_t text_len;
   int version; /* 10, 11, 12 */

@@ -137,6 +137,7 @@ vouch_status vouch_policy_compile(const char *text, size_t len, struct vouch_pol
     return vouch_fail(err, VOUCH_E_POLICY_SYNTAX, "policy: the text contains a NUL byte");
   struct vouch_policy *p = calloc(1, sizeof *p);
   if (!p) return vouch_fail(err, VOUCH_E_NOMEM, "policy: out of memory");
+  atomic_init(&p->refs, 1);
   p->text = malloc(len + 1);
   if (!p->text) {
     free(p);
@@ -157,8 +158,10 @@ vouch_status vouch_policy_compile(const char *text, size_t len, struct vouch_pol
   return VOUCH_OK;
 }
 
+void vouch_policy_up_ref(struct vouch_policy *p) { atomic_fetch_add(&p->refs, 1); }
+
 void vouch_policy_free(struct vouch_policy *p) {
-  if (!p) return;
+  if (!p || atomic_fetch_sub(&p->refs, 1) != 1) return;
   free(p->text);
   free(p->rules);
   free(p->conds);

@@ -82,7 +82,11 @@ typedef struct {
 VOUCH_MUST_CHECK vouch_status vouch_policy_compile(const char *text, size_t len,
                                                    struct vouch_policy **out,
                                                    vouch_policy_pos *where, vouch_err *err);
+/* Policies are reference counted (atomically): vouch_policy_free drops a
+ * reference, vouch_policy_up_ref adds one, so a server can replace a
+ * policy while items evaluated under the old one are still in flight. */
 void vouch_policy_free(struct vouch_policy *p);
+void vouch_policy_up_ref(struct vouch_policy *p);
 
 /* The policy's text exactly as given, and its version (10, 11, 12). */
 const char *vouch_policy_text(const struct vouch_policy *p, size_t *len);
