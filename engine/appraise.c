@@ -113,7 +113,7 @@ void vouch_appraise(const struct vouch_policy *policy, struct vouch_policy_eval 
                .status = VOUCH_OK};
   vouch_maa_sink sink = {.ctx = &f, .string = on_string, .integer = on_integer,
                          .boolean = on_boolean, .json = on_json, .wants = on_wants};
-  vouch_result_maa_claims(r, "sgx", VOUCH_MAA_POLICY, &sink);
+  vouch_result_maa_claims(r, vouch_result_attestation_type(r), VOUCH_MAA_POLICY, &sink);
   if (f.status != VOUCH_OK) {
     out->outcome = VOUCH_APPRAISAL_ERROR;
     vouch_fail(&out->err, f.status, "policy: the evidence's claims do not fit the policy's limits");

@@ -135,7 +135,7 @@ static vouch_status build_jwt(const vouch_token_config *tc, const struct vouch_p
   if (env && env->has_nonce) w_string(&w, "nonce", env->nonce, strlen(env->nonce));
   vouch_maa_sink sink = {.ctx = &w, .string = w_string, .integer = w_integer,
                          .boolean = w_boolean, .json = w_json};
-  vouch_result_maa_claims(r, "sgx", VOUCH_MAA_TOKEN, &sink);
+  vouch_result_maa_claims(r, vouch_result_attestation_type(r), VOUCH_MAA_TOKEN, &sink);
   w_string(&w, "x-ms-policy-hash", vouch_policy_hash(policy), VOUCH_POLICY_HASH_LEN);
   if (tc->policy_signer) {
     struct vouch_pubkey *k = NULL;
@@ -188,7 +188,7 @@ static int tier(int v) {
 
 static trust_vector vector_for(const vouch_result *r, const vouch_appraisal *a) {
   trust_vector t = {0};
-  t.runtime_opaque = 2; /* an SGX enclave's memory is encrypted */
+  t.runtime_opaque = 2; /* an SGX enclave's or a TD's memory is encrypted */
   vouch_status e = r->error.code;
   if (e == VOUCH_E_SIGNATURE || e == VOUCH_E_CHAIN || e == VOUCH_E_BINDING ||
       e == VOUCH_E_CRL)
@@ -207,6 +207,7 @@ static trust_vector vector_for(const vouch_result *r, const vouch_appraisal *a) 
     t.hardware = 32;
   else if (s[0]) t.hardware = 96; /* OutOfDate*, Revoked */
   const vouch_claim *dbg = vouch_result_find_claim(r, "sgx_is_debuggable");
+  if (!dbg) dbg = vouch_result_find_claim(r, "tdx_td_attributes_debug");
   t.configuration = (dbg && dbg->b) ? 32 : 2;
   if (a->outcome == VOUCH_APPRAISAL_PERMIT) t.executables = 2;
   else if (a->outcome == VOUCH_APPRAISAL_DENY || a->outcome == VOUCH_APPRAISAL_ERROR)
@@ -259,7 +260,8 @@ static vouch_status build_ear(const vouch_token_config *tc, const struct vouch_p
   vouch_json_end_object(&j);
   vouch_json_key(&j, "submods");
   vouch_json_begin_object(&j);
-  vouch_json_key(&j, "sgx");
+  bool tdx = strcmp(vouch_result_attestation_type(r), "tdxvm") == 0;
+  vouch_json_key(&j, tdx ? "tdx" : "sgx");
   vouch_json_begin_object(&j);
   vouch_json_key(&j, "ear.status");
   vouch_json_string(&j, kTierNames[worst]);
@@ -284,7 +286,7 @@ static vouch_status build_ear(const vouch_token_config *tc, const struct vouch_p
   claim_writer w = {.j = &j};
   vouch_maa_sink sink = {.ctx = &w, .string = w_string, .integer = w_integer,
                          .boolean = w_boolean, .json = w_json};
-  vouch_result_maa_claims(r, "sgx", VOUCH_MAA_TOKEN, &sink);
+  vouch_result_maa_claims(r, vouch_result_attestation_type(r), VOUCH_MAA_TOKEN, &sink);
   if (r->tcb_status[0]) {
     vouch_json_key(&j, "tcb-status");
     vouch_json_string(&j, r->tcb_status);
@@ -297,7 +299,7 @@ static vouch_status build_ear(const vouch_token_config *tc, const struct vouch_p
     write_outgoing_unique(&pw, a->ev);
     vouch_json_end_object(&j);
   }
-  vouch_json_end_object(&j); /* sgx */
+  vouch_json_end_object(&j); /* the submod */
   vouch_json_end_object(&j); /* submods */
   vouch_json_end_object(&j);
   return VOUCH_OK;

@@ -403,6 +403,8 @@ static void process_batch(worker *w, vouch_batch *b) {
     l->out_off = b->out.len;
     const vouch_envelope *env = &w->envs[i];
     const struct vouch_policy *policy = l->policy ? l->policy : w->e->cfg.policy;
+    if (!l->policy && env->type == VOUCH_EV_TDX && w->e->cfg.policy_tdx)
+      policy = w->e->cfg.policy_tdx;
     if (policy && !w->policy_eval) w->policy_eval = vouch_policy_eval_new(); /* NULL: no policy */
     vouch_appraisal a;
     vouch_appraise(policy, w->policy_eval, r, &a);

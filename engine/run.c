@@ -7,7 +7,7 @@ bool vouch_envelope_sgx_opts(const vouch_envelope *env, int64_t default_at, bool
                              const struct vouch_anchors *anchors, vouch_sgx_opts *opts,
                              vouch_result *out) {
   int64_t at = env->has_at ? env->at : default_at;
-  if (env->type != VOUCH_EV_SGX) {
+  if (env->type != VOUCH_EV_SGX && env->type != VOUCH_EV_TDX) {
     vouch_err err = {0};
     vouch_result_init(out, at);
     vouch_fail(&err, VOUCH_E_UNSUPPORTED, "%s: evidence type not supported yet",
@@ -15,7 +15,8 @@ bool vouch_envelope_sgx_opts(const vouch_envelope *env, int64_t default_at, bool
     vouch_result_fail(out, VOUCH_VERDICT_ERROR, &err);
     return false;
   }
-  *opts = (vouch_sgx_opts){.dcap = {.at = at, .allow_expired = allow_expired, .anchors = anchors}};
+  *opts = (vouch_sgx_opts){.dcap = {.at = at, .allow_expired = allow_expired, .anchors = anchors},
+                           .tdx = env->type == VOUCH_EV_TDX};
   if (env->has_runtime_data) {
     opts->has_runtime_data = true;
     opts->runtime_data = env->runtime_data;

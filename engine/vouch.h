@@ -49,6 +49,8 @@ typedef struct {
   bool progress;                             /* progress line on stderr */
   bool no_io_uring;                          /* force plain reads and writes */
   const struct vouch_policy *policy;         /* appraisal policy (policy/policy.h), or NULL */
+  const struct vouch_policy *policy_tdx;     /* for TDX items instead, when set (the
+                                                per-type defaults) */
   const struct vouch_token_config *token;    /* issue a token per item (engine/engine.h; needs
                                                 a policy), or NULL */
 } vouch_engine_config;

@@ -49,7 +49,7 @@ static const char kMainHelp[] =
 
 static const char kVerifyHelp[] =
     "usage: vouch verify [options] [FILE.ndjson ... | -]\n"
-    "       vouch verify --type sgx --evidence QUOTE [options]\n"
+    "       vouch verify --type sgx|tdx --evidence QUOTE [options]\n"
     "\n"
     "Bulk mode reads evidence envelopes, one JSON object per line:\n"
     "  {\"id\": \"q-1\", \"type\": \"sgx\", \"evidence\": \"<base64url quote>\",\n"
@@ -64,7 +64,7 @@ static const char kVerifyHelp[] =
     "one JSON result.\n"
     "\n"
     "options:\n"
-    "  --type TYPE                evidence type for --evidence (sgx)\n"
+    "  --type TYPE                evidence type for --evidence (sgx, tdx)\n"
     "  --evidence FILE            a raw quote (binary, or base64 text)\n"
     "  --collateral FILE|DIR      collateral.json bundle, or a collateral directory\n"
     "                             (see 'vouch collateral --help'); inline collateral in an\n"
@@ -343,7 +343,7 @@ static int cmd_verify(int argc, char **argv) {
   int64_t token_lifetime = 0;
   struct vouch_keystore *keystore = NULL;
   vouch_token_config token_cfg = {0};
-  struct vouch_policy *policy = NULL;
+  struct vouch_policy *policy = NULL, *policy_tdx = NULL;
   struct vouch_policy_eval *policy_eval = NULL;
   const char *anchors[16];
   int num_anchors = 0, progress = -1;
@@ -457,8 +457,9 @@ static int cmd_verify(int argc, char **argv) {
     usage_error("verify", "give either --evidence or envelope files, not both");
     return EXIT_USAGE;
   }
-  if (evidence != NULL && (type == NULL || strcmp(type, "sgx") != 0)) {
-    usage_error("verify", "--evidence needs --type sgx (the only type supported so far)");
+  if (evidence != NULL &&
+      (type == NULL || (strcmp(type, "sgx") != 0 && strcmp(type, "tdx") != 0))) {
+    usage_error("verify", "--evidence needs --type sgx or --type tdx (an Intel DCAP quote)");
     return EXIT_USAGE;
   }
   if (resume && (!ecfg.ordered || output == NULL)) {
@@ -503,6 +504,8 @@ static int cmd_verify(int argc, char **argv) {
      * policy of the type, as a fresh Azure Attestation provider has. */
     const char *def = vouch_policy_default_text("SgxEnclave");
     if (vouch_policy_compile(def, strlen(def), &policy, NULL, &err) != VOUCH_OK) goto done;
+    def = vouch_policy_default_text("TdxVm");
+    if (vouch_policy_compile(def, strlen(def), &policy_tdx, NULL, &err) != VOUCH_OK) goto done;
   }
   if (policy != NULL) {
     policy_eval = vouch_policy_eval_new();
@@ -575,21 +578,23 @@ static int cmd_verify(int argc, char **argv) {
     }
     vouch_envelope env;
     vouch_envelope_init(&env);
-    env.type = VOUCH_EV_SGX;
+    env.type = strcmp(type, "tdx") == 0 ? VOUCH_EV_TDX : VOUCH_EV_SGX;
     env.evidence = quote;
     env.evidence_len = len;
     vouch_result *r = malloc(sizeof(*r));
     if (r != NULL) {
       vouch_verify_one(&cfg, &env, r);
+      const struct vouch_policy *item_policy =
+          (env.type == VOUCH_EV_TDX && policy_tdx) ? policy_tdx : policy;
       vouch_appraisal a;
-      vouch_appraise(policy, policy_eval, r, &a);
+      vouch_appraise(item_policy, policy_eval, r, &a);
       vouch_buf tok, scratch;
       vouch_buf_init(&tok, 0);
       vouch_buf_init(&scratch, 0);
       if (want_token) {
         a.token_wanted = true;
         vouch_err terr = {0};
-        if (vouch_issue_token(&token_cfg, policy, &a, &env, r, &scratch, &tok, &terr) ==
+        if (vouch_issue_token(&token_cfg, item_policy, &a, &env, r, &scratch, &tok, &terr) ==
             VOUCH_OK) {
           a.token = tok.data;
           a.token_len = tok.len;
@@ -659,6 +664,7 @@ static int cmd_verify(int argc, char **argv) {
     ecfg.collateral_source = setup.dir ? &setup.source : NULL;
     ecfg.progress = progress == 1 || (progress == -1 && isatty(STDERR_FILENO));
     ecfg.policy = policy;
+    ecfg.policy_tdx = policy_tdx;
     ecfg.token = want_token ? &token_cfg : NULL;
     engine = vouch_engine_new(&ecfg, &err);
     if (engine == NULL) {
@@ -691,6 +697,7 @@ done:
   setup_free(&setup);
   vouch_policy_eval_free(policy_eval);
   vouch_policy_free(policy);
+  vouch_policy_free(policy_tdx);
   vouch_keystore_close(keystore);
   return rc;
 }

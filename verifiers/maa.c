@@ -37,6 +37,32 @@ static const maa_entry kSgx[] = {
     {"sgx_product_id", "x-ms-sgx-product-id", R_AS_IS, 0, {"$product-id", NULL}},
     {"sgx_report_data", "x-ms-sgx-report-data", R_AS_IS, 0, {NULL, NULL}},
     {"sgx_svn", "x-ms-sgx-svn", R_AS_IS, 0, {"$svn", NULL}},
+    /* TDX: Azure's TDX token (an EAT profile) uses vouch's own names. */
+    {"tdx_mrconfigid", "tdx_mrconfigid", R_AS_IS, 0, {NULL, NULL}},
+    {"tdx_mrowner", "tdx_mrowner", R_AS_IS, 0, {NULL, NULL}},
+    {"tdx_mrownerconfig", "tdx_mrownerconfig", R_AS_IS, 0, {NULL, NULL}},
+    {"tdx_mrseam", "tdx_mrseam", R_AS_IS, 0, {NULL, NULL}},
+    {"tdx_mrservicetd", "tdx_mrservicetd", R_AS_IS, 0, {NULL, NULL}},
+    {"tdx_mrsignerseam", "tdx_mrsignerseam", R_AS_IS, 0, {NULL, NULL}},
+    {"tdx_mrtd", "tdx_mrtd", R_AS_IS, 0, {NULL, NULL}},
+    {"tdx_report_data", "tdx_report_data", R_AS_IS, 0, {NULL, NULL}},
+    {"tdx_rtmr0", "tdx_rtmr0", R_AS_IS, 0, {NULL, NULL}},
+    {"tdx_rtmr1", "tdx_rtmr1", R_AS_IS, 0, {NULL, NULL}},
+    {"tdx_rtmr2", "tdx_rtmr2", R_AS_IS, 0, {NULL, NULL}},
+    {"tdx_rtmr3", "tdx_rtmr3", R_AS_IS, 0, {NULL, NULL}},
+    {"tdx_seam_attributes", "tdx_seam_attributes", R_AS_IS, 0, {NULL, NULL}},
+    {"tdx_seamsvn", "tdx_seamsvn", R_AS_IS, 0, {NULL, NULL}},
+    {"tdx_td_attributes", "tdx_td_attributes", R_AS_IS, 0, {NULL, NULL}},
+    {"tdx_td_attributes_debug", "tdx_td_attributes_debug", R_AS_IS, 0, {NULL, NULL}},
+    {"tdx_td_attributes_key_locker", "tdx_td_attributes_key_locker", R_AS_IS, 0, {NULL, NULL}},
+    {"tdx_td_attributes_perfmon", "tdx_td_attributes_perfmon", R_AS_IS, 0, {NULL, NULL}},
+    {"tdx_td_attributes_protection_keys", "tdx_td_attributes_protection_keys", R_AS_IS, 0,
+     {NULL, NULL}},
+    {"tdx_td_attributes_septve_disable", "tdx_td_attributes_septve_disable", R_AS_IS, 0,
+     {NULL, NULL}},
+    {"tdx_tee_tcb_svn", "tdx_tee_tcb_svn", R_AS_IS, 0, {NULL, NULL}},
+    {"tdx_tee_tcb_svn2", "tdx_tee_tcb_svn2", R_AS_IS, 0, {NULL, NULL}},
+    {"tdx_xfam", "tdx_xfam", R_AS_IS, 0, {NULL, NULL}},
 };
 
 static int cmp_entry(const void *key, const void *elem) {
@@ -156,11 +182,24 @@ void vouch_result_maa_claims(const vouch_result *r, const char *attestation_type
     for (int a = 0; a < 2; a++)
       if (e->aliases[a]) emit(k, e->aliases[a], r, c, e->how);
   }
+  bool tdx = strcmp(attestation_type, "tdxvm") == 0;
   if (wants(k, "x-ms-attestation-type"))
     k->string(k->ctx, "x-ms-attestation-type", attestation_type, strlen(attestation_type));
-  if (policy && wants(k, "$tee")) k->string(k->ctx, "$tee", attestation_type, strlen(attestation_type));
+  if (policy && !tdx && wants(k, "$tee"))
+    k->string(k->ctx, "$tee", attestation_type, strlen(attestation_type));
   if (policy && wants(k, "x-ms-ver")) k->string(k->ctx, "x-ms-ver", "1.0", 3);
-  if (r->num_items) {
+  if (tdx) {
+    /* Azure's TDX EAT profile claims (spec/maa-api.md §3). */
+    static const char kProfile[] = "https://aka.ms/maa-eat-profile-tdxvm";
+    if (wants(k, "eat_profile")) k->string(k->ctx, "eat_profile", kProfile, sizeof kProfile - 1);
+    const vouch_claim *dbg = vouch_result_find_claim(r, "tdx_td_attributes_debug");
+    if (dbg && wants(k, "dbgstat"))
+      k->string(k->ctx, "dbgstat", dbg->b ? "enabled" : "disabled", dbg->b ? 7 : 8);
+    if (wants(k, "intuse")) k->string(k->ctx, "intuse", "generic", 7);
+    if (r->tcb_status[0] && wants(k, "attester_tcb_status"))
+      k->string(k->ctx, "attester_tcb_status", r->tcb_status, strlen(r->tcb_status));
+  }
+  if (r->num_items && !tdx) {
     vouch_buf b;
     vouch_buf_init(&b, 0);
     if (wants(k, "x-ms-sgx-collateral")) {

@@ -14,6 +14,10 @@ const char *vouch_verdict_name(vouch_verdict v) {
   return "error";
 }
 
+const char *vouch_result_attestation_type(const vouch_result *r) {
+  return r->attestation_type ? r->attestation_type : "sgx";
+}
+
 void vouch_result_init(vouch_result *r, int64_t at) {
   /* Only the header fields; the arrays are bounded by their counts. */
   r->verdict = VOUCH_VERDICT_ERROR;
@@ -22,6 +26,7 @@ void vouch_result_init(vouch_result *r, int64_t at) {
   r->num_claims = 0;
   r->arena_len = 0;
   r->overflow = false;
+  r->attestation_type = NULL;
   vouch_err_clear(&r->error);
   r->at = at;
   r->has_anchor = false;

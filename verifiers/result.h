@@ -48,6 +48,8 @@ typedef struct {
   uint8_t arena[VOUCH_RESULT_ARENA];
   size_t arena_len;
   bool overflow; /* a claim did not fit (reported in the output) */
+  const char *attestation_type; /* Azure's x-ms-attestation-type ("sgx", "tdxvm"), static;
+                                   NULL until a verifier recognized the evidence */
   vouch_err error; /* code VOUCH_OK: no error */
   int64_t at;
   bool has_anchor;
@@ -59,6 +61,9 @@ typedef struct {
   size_t num_items;
 } vouch_result;
 
+/* vouch_result_attestation_type: the result's x-ms-attestation-type, "sgx"
+ * when no verifier set one. */
+const char *vouch_result_attestation_type(const vouch_result *r);
 /* vouch_result_init resets |r| for an item verified as of |at|: verdict
  * error ("not verified") until a verifier decides otherwise. */
 void vouch_result_init(vouch_result *r, int64_t at);

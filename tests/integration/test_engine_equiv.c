@@ -43,9 +43,9 @@ static void add_line(corpus *c, const char *line) {
   c->num++;
 }
 
-/* envelope builds {"id":..,"type":"sgx","evidence":..,"at":..,"collateral":{..}}. */
-static void add_envelope(corpus *c, const char *id, const uint8_t *quote, size_t len,
-                         const char *bundle, size_t bundle_len, int64_t at) {
+/* envelope builds {"id":..,"type":..,"evidence":..,"at":..,"collateral":{..}}. */
+static void add_typed_envelope(corpus *c, const char *type, const char *id, const uint8_t *quote,
+                               size_t len, const char *bundle, size_t bundle_len, int64_t at) {
   vouch_buf b = {0};
   vouch_json j;
   vouch_json_init(&j, &b);
@@ -53,7 +53,7 @@ static void add_envelope(corpus *c, const char *id, const uint8_t *quote, size_t
   vouch_json_key(&j, "id");
   vouch_json_string(&j, id);
   vouch_json_key(&j, "type");
-  vouch_json_string(&j, "sgx");
+  vouch_json_string(&j, type);
   vouch_json_key(&j, "evidence");
   vouch_buf ev = {0};
   vouch_base64url_encode(&ev, quote, len);
@@ -75,6 +75,11 @@ static void add_envelope(corpus *c, const char *id, const uint8_t *quote, size_t
   assert_int_equal(vouch_buf_status(&b), VOUCH_OK);
   add_line(c, b.data);
   vouch_buf_free(&b);
+}
+
+static void add_envelope(corpus *c, const char *id, const uint8_t *quote, size_t len,
+                         const char *bundle, size_t bundle_len, int64_t at) {
+  add_typed_envelope(c, "sgx", id, quote, len, bundle, bundle_len, at);
 }
 
 static void gen_platforms(corpus *c, vouch_buf *anchor_pem) {
@@ -145,12 +150,19 @@ static void add_vectors(corpus *c) {
   if (v == NULL) return;
   char path[1024];
   static const struct {
-    const char *set, *quote;
+    const char *set, *quote, *type;
     int64_t at[3];
   } kSets[] = {
-      {"sgx/phala-dcap-qvl-sgx-v3", "quote.dat", {1752919277, 1753006477, 1750327200}},
-      {"sgx/phala-dcap-qvl-sgx-v3", "negative/quote_qe_report_bitflip.dat", {1752919277, 0, 0}},
-      {"sgx/intel-qvl-synthetic-sgx", "quote.dat", {1577836800, 0, 0}},
+      {"sgx/phala-dcap-qvl-sgx-v3", "quote.dat", "sgx", {1752919277, 1753006477, 1750327200}},
+      {"sgx/phala-dcap-qvl-sgx-v3", "negative/quote_qe_report_bitflip.dat", "sgx",
+       {1752919277, 0, 0}},
+      {"sgx/intel-qvl-synthetic-sgx", "quote.dat", "sgx", {1577836800, 0, 0}},
+      /* TDX evidence through the same pool; the v4 quote also as "sgx" (refused). */
+      {"tdx/phala-dcap-qvl-tdx-v4", "quote.dat", "tdx", {1752919234, 1760000000, 0}},
+      {"tdx/phala-dcap-qvl-tdx-v4", "quote.dat", "sgx", {1752919234, 0, 0}},
+      {"tdx/automata-tdx-v4-outofdate", "quote.dat", "tdx", {1749095100, 0, 0}},
+      {"tdx/phala-dcap-qvl-tdx-v5-no-tcb-level", "quote.dat", "tdx", {1774003274, 0, 0}},
+      {"tdx/go-tdx-guest-v4-tcb-not-supported", "quote.dat", "tdx", {1688173200, 0, 0}},
   };
   for (size_t i = 0; i < sizeof(kSets) / sizeof(kSets[0]); i++) {
     uint8_t *q, *coll;
@@ -165,7 +177,7 @@ static void add_vectors(corpus *c) {
     for (int k = 0; k < 3 && kSets[i].at[k]; k++) {
       char id[64];
       snprintf(id, sizeof(id), "vec-%zu-%d", i, k);
-      add_envelope(c, id, q, qlen, (const char *)coll, clen, kSets[i].at[k]);
+      add_typed_envelope(c, kSets[i].type, id, q, qlen, (const char *)coll, clen, kSets[i].at[k]);
     }
     free(q);
     free(coll);

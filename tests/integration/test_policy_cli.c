@@ -230,6 +230,50 @@ static void test_examples_on_real_quote(void **state) {
   json_decref(r);
 }
 
+/* TDX evidence under a policy on TDX claims: the real v4 quote. */
+static void test_tdx_policy(void **state) {
+  (void)state;
+  CLI_NEED(g_bin != NULL && g_vectors != NULL, "VOUCH_BIN or the vectors");
+  static const char kPolicy[] =
+      "version=1.0;\n"
+      "authorizationrules {\n"
+      "  [type==\"tdx_td_attributes_debug\", value==true] => deny();\n"
+      "  [type==\"x-ms-attestation-type\", value==\"tdxvm\"] &&\n"
+      "  [type==\"attester_tcb_status\", value==\"UpToDate\"] &&\n"
+      "  [type==\"tdx_mrtd\", value==\"%s\"] => permit();\n"
+      "};\n"
+      "issuancerules { c:[type==\"tdx_rtmr0\"] => issue(type=\"rtmr0\", value=c.value); };\n";
+  static const char kMrtd[] =
+      "91eb2b44d141d4ece09f0c75c2c53d247a3c68edd7fafe8a3520c942a604a407de03ae6dc5f87f27428b2538873118b7";
+  char path[512], text[1024];
+  snprintf(path, sizeof path, "%s/tdx.policy", g_tmp);
+  for (int mismatch = 0; mismatch < 2; mismatch++) {
+    snprintf(text, sizeof text, kPolicy, mismatch ? "00" : kMrtd);
+    write_file(path, text);
+    char *out;
+    int rc = cli_sh(&out,
+                    "%s verify -q --type tdx --evidence %s/tdx/phala-dcap-qvl-tdx-v4/quote.dat "
+                    "--collateral %s/tdx/phala-dcap-qvl-tdx-v4/collateral.json --at 1752919234 "
+                    "--policy %s",
+                    g_bin, g_vectors, g_vectors, path);
+    json_t *r = json_loads(out, 0, NULL);
+    assert_non_null(r);
+    assert_string_equal(json_string_value(json_object_get(r, "status")), "affirming");
+    if (mismatch) {
+      assert_string_equal(policy_of(r), "deny");
+      assert_int_equal(rc, 1);
+    } else {
+      assert_string_equal(policy_of(r), "permit");
+      assert_int_equal(rc, 0);
+      assert_true(json_is_string(claim(r, "rtmr0")));
+      assert_string_equal(json_string_value(claim(r, "rtmr0")),
+                          json_string_value(claim(r, "tdx_rtmr0")));
+    }
+    json_decref(r);
+    free(out);
+  }
+}
+
 /* A policy that does not parse stops the run before any item, naming the
  * file, line and column. */
 static void test_bad_policy_file(void **state) {
@@ -371,6 +415,7 @@ static int teardown(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_examples_on_real_quote),
+      cmocka_unit_test(test_tdx_policy),
       cmocka_unit_test(test_bad_policy_file),
       cmocka_unit_test(test_bulk_policy_on_corpus),
   };

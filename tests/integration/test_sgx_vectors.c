@@ -49,6 +49,7 @@ typedef struct {
   vouch_dcap_collateral coll;
   file_buf quote;
   vouch_result *result;
+  bool tdx; /* the set is a TDX quote */
 } setup;
 
 static void setup_open(setup *s, const char *set, const char *collateral_rel, bool intel_root,
@@ -84,7 +85,8 @@ static void setup_close(setup *s) {
 
 static const vouch_result *run(setup *s, const uint8_t *quote, size_t len, int64_t at,
                                bool allow_expired) {
-  vouch_sgx_opts o = {.dcap = {.at = at, .allow_expired = allow_expired, .anchors = s->anchors}};
+  vouch_sgx_opts o = {.dcap = {.at = at, .allow_expired = allow_expired, .anchors = s->anchors},
+                      .tdx = s->tdx};
   vouch_sgx_verify(quote, len, &s->coll, NULL, &o, s->result);
   return s->result;
 }
@@ -129,19 +131,18 @@ static void check_advisories(const vouch_result *r, json_t *want) {
   }
 }
 
-static void test_sgx_vectors_verdicts(void **state) {
-  (void)state;
-  SKIP_WITHOUT_VECTORS();
+static void vectors_verdicts(const char *type) {
   json_t *root = load_expected();
   const char *set;
   json_t *exp;
   int checked = 0;
+  bool tdx = strcmp(type, "tdx") == 0;
   json_object_foreach(root, set, exp) {
-    if (strcmp(json_string_value(json_object_get(exp, "type")), "sgx") != 0) continue;
+    if (strcmp(json_string_value(json_object_get(exp, "type")), type) != 0) continue;
     const char *anchor = json_string_value(json_object_get(exp, "trust_anchor"));
     char anchor_rel[512];
     if (anchor) snprintf(anchor_rel, sizeof(anchor_rel), "%s/%s", set, anchor);
-    setup s = {0};
+    setup s = {.tdx = tdx};
     setup_open(&s, set, json_string_value(json_object_get(exp, "collateral")), true,
                anchor ? anchor_rel : NULL);
     int64_t at = json_integer_value(json_object_get(exp, "at"));
@@ -149,12 +150,33 @@ static void test_sgx_vectors_verdicts(void **state) {
     const char *want = json_string_value(json_object_get(exp, "status"));
     print_message("%s: %s %s %s\n", set, vouch_verdict_name(r->verdict), r->tcb_status,
                   r->error.msg);
-    assert_int_equal(r->error.code, VOUCH_OK);
     assert_string_equal(r->tcb_status, want);
     check_advisories(r, json_object_get(exp, "advisory_ids"));
-    vouch_tcb_status st;
-    assert_int_equal(vouch_tcb_status_parse(want, strlen(want), &st), VOUCH_OK);
-    assert_int_equal(r->verdict, vouch_verdict_for_tcb_status(st));
+    const vouch_claim *sv = vouch_result_find_claim(r, "dcap_signatures_valid");
+    assert_non_null(sv);
+    assert_true(sv->b); /* every vector's signatures are good, negatives included */
+    bool not_supported = strcmp(want, "TcbNotSupported") == 0;
+    if (not_supported) {
+      /* No matching level: contraindicated, saying so, signatures valid. */
+      assert_int_equal(r->error.code, VOUCH_E_TCB_NOT_SUPPORTED);
+      assert_int_equal(r->verdict, VOUCH_VERDICT_CONTRAINDICATED);
+    } else {
+      assert_int_equal(r->error.code, VOUCH_OK);
+      vouch_tcb_status st;
+      assert_int_equal(vouch_tcb_status_parse(want, strlen(want), &st), VOUCH_OK);
+      assert_int_equal(r->verdict, vouch_verdict_for_tcb_status(st));
+    }
+    if (tdx) {
+      assert_non_null(vouch_result_find_claim(r, "tdx_mrtd"));
+      assert_non_null(vouch_result_find_claim(r, "tdx_rtmr3"));
+      assert_non_null(vouch_result_find_claim(r, "dcap_tdx_module_id"));
+      /* The same quote as SGX evidence: refused, not misread. */
+      s.tdx = false;
+      r = run(&s, s.quote.data, s.quote.len, at, false);
+      assert_int_equal(r->error.code, VOUCH_E_UNSUPPORTED);
+      s.tdx = true;
+      r = run(&s, s.quote.data, s.quote.len, at, false);
+    }
     assert_true(r->has_anchor);
     assert_true(r->num_items >= 9); /* quote + 8 collateral items recorded */
 
@@ -171,7 +193,7 @@ static void test_sgx_vectors_verdicts(void **state) {
     assert_non_null(strstr(r->error.msg, "expired"));
     /* Intel's behaviour on request: the verdict stands, the flag is set. */
     r = run(&s, s.quote.data, s.quote.len, until + 86400, true);
-    assert_int_equal(r->error.code, VOUCH_OK);
+    assert_int_equal(r->error.code, not_supported ? VOUCH_E_TCB_NOT_SUPPORTED : VOUCH_OK);
     assert_string_equal(r->tcb_status, want);
     const vouch_claim *c = vouch_result_find_claim(r, "dcap_collateral_expired");
     assert_non_null(c);
@@ -192,6 +214,57 @@ static void test_sgx_vectors_verdicts(void **state) {
   }
   json_decref(root);
   assert_true(checked >= 2);
+}
+
+static void test_sgx_vectors_verdicts(void **state) {
+  (void)state;
+  SKIP_WITHOUT_VECTORS();
+  vectors_verdicts("sgx");
+}
+
+/* Every TDX set: the MANIFEST's status (TcbNotSupported ones as
+ * contraindicated with the signatures valid), the windows, the flag. */
+static void test_tdx_vectors_verdicts(void **state) {
+  (void)state;
+  SKIP_WITHOUT_VECTORS();
+  vectors_verdicts("tdx");
+}
+
+/* Bit flips across the signed regions of a real TDX v4 quote: header, TD
+ * report body, signature, attestation key, QE report and its signature, QE
+ * auth data. */
+static void test_tdx_bit_flips(void **state) {
+  (void)state;
+  SKIP_WITHOUT_VECTORS();
+  setup s = {.tdx = true};
+  setup_open(&s, "tdx/phala-dcap-qvl-tdx-v4", "collateral.json", true, NULL);
+  const int64_t at = 1752919234;
+  vouch_quote q;
+  assert_int_equal(vouch_quote_parse(s.quote.data, s.quote.len, &q, NULL), VOUCH_OK);
+  size_t signed_end = (size_t)(q.qe_auth - s.quote.data) + q.qe_auth_len;
+  uint8_t *copy = malloc(s.quote.len);
+  assert_non_null(copy);
+  int flips = 0;
+  for (size_t pos = 0; pos < signed_end; pos += 11) {
+    memcpy(copy, s.quote.data, s.quote.len);
+    copy[pos] ^= (uint8_t)(1u << (pos % 8));
+    const vouch_result *r = run(&s, copy, s.quote.len, at, false);
+    if (r->error.code == VOUCH_OK) fail_msg("TDX bit flip at offset %zu was not detected", pos);
+    flips++;
+  }
+  /* The 70 bytes of zero padding after the signature data are not signed:
+   * tolerated and reported. */
+  memcpy(copy, s.quote.data, s.quote.len);
+  copy[s.quote.len - 1] ^= 1;
+  const vouch_result *r = run(&s, copy, s.quote.len, at, false);
+  assert_int_equal(r->error.code, VOUCH_OK);
+  const vouch_claim *t = vouch_result_find_claim(r, "quote_trailing_bytes");
+  assert_non_null(t);
+  assert_int_equal(t->i, 70);
+  print_message("%d TDX bit flips, all rejected\n", flips);
+  assert_true(flips >= 64);
+  free(copy);
+  setup_close(&s);
 }
 
 /* The Intel test sample chains to a TEST root with the real root's subject:
@@ -323,8 +396,7 @@ static void test_truncations_and_wrong_collateral(void **state) {
   setup_close(&s);
 }
 
-/* The TDX vectors are real quotes too: the parser must take them (their
- * appraisal is a later issue, which must say so rather than guess). */
+/* The TDX vectors' structure as the parser sees it. */
 static void test_tdx_quotes_parse(void **state) {
   (void)state;
   SKIP_WITHOUT_VECTORS();
@@ -375,6 +447,8 @@ int main(void) {
       cmocka_unit_test(test_bit_flips),
       cmocka_unit_test(test_truncations_and_wrong_collateral),
       cmocka_unit_test(test_tdx_quotes_parse),
+      cmocka_unit_test(test_tdx_vectors_verdicts),
+      cmocka_unit_test(test_tdx_bit_flips),
   };
   return cmocka_run_group_tests_name("sgx_vectors", tests, NULL, NULL);
 }

@@ -178,6 +178,37 @@ assert n["ear.status"] == "contraindicated", n
 assert n["ear.trustworthiness-vector"]["instance-identity"] == 99, n
 EOF
 
+# TDX: the token of a real TDX quote under the TdxVm default policy, with
+# Azure's TDX EAT-profile claims.
+TDX=$VECTORS/tdx/phala-dcap-qvl-tdx-v4
+"$VOUCH" verify -q --type tdx --evidence "$TDX/quote.dat" --collateral "$TDX/collateral.json" \
+  --at 1752919234 --state-dir "$WORK/state" --public-url "$URL" --token --token-alg ES256 \
+  > "$WORK/tdx.json"
+"$VOUCH" token jwks --state-dir "$WORK/state" --public-url "$URL" > "$WORK/jwks.json"
+if "$PY" - "$WORK" "$URL" <<'EOF3'; then ok "TDX token: PyJWT verifies it; tdx_* claims as Azure's"; else bad "TDX token"; fi
+import json, re, sys
+import jwt
+work, url = sys.argv[1], sys.argv[2]
+jwks = {k["kid"]: k for k in json.load(open(f"{work}/jwks.json"))["keys"]}
+r = json.load(open(f"{work}/tdx.json"))
+t = r["token"]
+c = jwt.decode(t, jwt.PyJWK(jwks[jwt.get_unverified_header(t)["kid"]]).key, algorithms=["ES256"],
+               issuer=url)
+assert c["x-ms-attestation-type"] == "tdxvm", c
+assert c["eat_profile"] == "https://aka.ms/maa-eat-profile-tdxvm"
+assert c["attester_tcb_status"] == "UpToDate" and c["dbgstat"] == "disabled" and c["intuse"] == "generic"
+for k in ["tdx_mrtd", "tdx_mrseam", "tdx_mrsignerseam", "tdx_mrconfigid", "tdx_mrowner",
+          "tdx_mrownerconfig", "tdx_rtmr0", "tdx_rtmr1", "tdx_rtmr2", "tdx_rtmr3"]:
+    assert re.match(r"^[0-9a-f]{96}$", c[k]), k
+assert c["tdx_mrtd"] == r["claims"]["tdx_mrtd"]
+assert re.match(r"^[0-9a-f]{128}$", c["tdx_report_data"])
+assert re.match(r"^[0-9a-f]{16}$", c["tdx_td_attributes"]) and re.match(r"^[0-9a-f]{16}$", c["tdx_xfam"])
+assert re.match(r"^[0-9a-f]{32}$", c["tdx_tee_tcb_svn"]) and type(c["tdx_seamsvn"]) is int
+assert c["tdx_td_attributes_debug"] is False
+assert "tee" not in c  # the TdxVm default policy issues nothing
+assert "x-ms-sgx-mrsigner" not in c and "x-ms-sgx-collateral" not in c
+EOF3
+
 # Bulk, on the worker pool: a generated corpus with every kind; a token for
 # exactly the items that verified affirming or warning (the default policy
 # permits all of them), each one valid under the JWKS.

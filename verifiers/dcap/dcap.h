@@ -475,6 +475,14 @@ typedef struct {
   size_t num_platform_advisories;
   vouch_advisory_id qe_advisories[VOUCH_DCAP_MAX_ADVISORIES];
   size_t num_qe_advisories;
+  /* TDX only (spec §8 steps 6, 11, 12) */
+  bool is_tdx;
+  char tdx_module_id[16];               /* "TDX_01", or "tdxModule" when major is 0 */
+  bool has_module_status;               /* the module identity has TCB levels */
+  vouch_tcb_status module_status;       /* matched module level */
+  vouch_tcb_status sgx_level_status;    /* the SGX-side level the TDX level was chosen among */
+  vouch_advisory_id module_advisories[VOUCH_DCAP_MAX_ADVISORIES];
+  size_t num_module_advisories;
   bool has_pck;
   vouch_pck_ext pck;
   bool pck_from_platform_ca; /* PCK issued by the Platform CA (else Processor CA) */

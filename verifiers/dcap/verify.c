@@ -18,6 +18,7 @@
  * step sets a status. */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "verifiers/dcap/dcap.h"
 
@@ -319,11 +320,9 @@ static int level_cmp(const vouch_tcb_level *a, const vouch_tcb_level *b) {
   return memcmp(a->tdx_svn, b->tdx_svn, VOUCH_TCB_COMPONENTS);
 }
 
-static void match_platform_level(vouch_dcap_job *j) {
-  const vouch_tcb_info *ti = &j->in->tcb_info->tcb_info;
-  const vouch_pck_ext *pck = &j->rep->pck;
-  /* Walk levels from highest to lowest (stable for equal keys). */
-  size_t order[VOUCH_LIMIT_TCB_LEVELS];
+/* sort_levels writes the indexes of |ti|'s levels from highest to lowest
+ * (stable for equal keys) and returns their count. */
+static size_t sort_levels(const vouch_tcb_info *ti, size_t order[VOUCH_LIMIT_TCB_LEVELS]) {
   size_t n = ti->num_levels < VOUCH_LIMIT_TCB_LEVELS ? ti->num_levels : VOUCH_LIMIT_TCB_LEVELS;
   for (size_t i = 0; i < n; i++) {
     size_t k = i;
@@ -333,11 +332,37 @@ static void match_platform_level(vouch_dcap_job *j) {
     }
     order[k] = i;
   }
+  return n;
+}
+
+static void match_platform_level(vouch_dcap_job *j) {
+  const vouch_tcb_info *ti = &j->in->tcb_info->tcb_info;
+  const vouch_pck_ext *pck = &j->rep->pck;
+  bool tdx = j->q->tee_type == VOUCH_TEE_TDX;
+  const uint8_t *svn = j->q->td.tee_tcb_svn;
+  /* With a module major version (TEE_TCB_SVN[1] > 0), bytes 0 and 1 belong
+   * to the module identity (step 6); the TDX components start at 2. */
+  int tdx_from = (tdx && svn[1] > 0) ? 2 : 0;
+  size_t order[VOUCH_LIMIT_TCB_LEVELS];
+  size_t n = sort_levels(ti, order);
+  bool have_sgx_level = false;
   for (size_t k = 0; k < n; k++) {
     const vouch_tcb_level *l = &ti->levels[order[k]];
     bool ok = pck->pcesvn >= l->pcesvn;
     for (int i = 0; i < VOUCH_TCB_COMPONENTS && ok; i++) ok = pck->comp_svn[i] >= l->sgx_svn[i];
     if (!ok) continue;
+    if (!have_sgx_level) {
+      have_sgx_level = true;
+      j->rep->sgx_level_status = l->status;
+    }
+    if (tdx) {
+      /* TDX: the first level (among those the SGX side passes) whose TDX
+       * components the TD's TEE_TCB_SVN reaches. */
+      bool tdx_ok = l->has_tdx;
+      for (int i = tdx_from; i < VOUCH_TCB_COMPONENTS && tdx_ok; i++)
+        tdx_ok = svn[i] >= l->tdx_svn[i];
+      if (!tdx_ok) continue;
+    }
     j->rep->platform_status = l->status;
     j->rep->tcb_date = l->tcb_date;
     copy_advisories(j->rep->platform_advisories, &j->rep->num_platform_advisories,
@@ -345,6 +370,142 @@ static void match_platform_level(vouch_dcap_job *j) {
     return;
   }
   j->rep->platform_status = VOUCH_TCB_NOT_SUPPORTED;
+}
+
+/* ---- TDX module identity (spec §8 step 6) ------------------------------------------ */
+
+/* match_tdx_module checks MRSIGNERSEAM and SEAMATTRIBUTES against the module
+ * identity TEE_TCB_SVN[1] selects, and finds the module's TCB level.  QVL
+ * requires SEAMATTRIBUTES to be zero and MRSIGNERSEAM to equal the
+ * identity's mrsigner; it applies no mask, nor does this. */
+static vouch_status match_tdx_module(vouch_dcap_job *j) {
+  const vouch_tcb_info *ti = &j->in->tcb_info->tcb_info;
+  const vouch_td_report *td = &j->q->td;
+  vouch_dcap_report *rep = j->rep;
+  uint8_t major = td->tee_tcb_svn[1];
+  const uint8_t *mrsigner = NULL;
+  const vouch_tdx_module_identity *mid = NULL;
+  if (major > 0 && j->q->version >= 4) {
+    char want[16];
+    snprintf(want, sizeof(want), "TDX_%02X", major);
+    for (size_t i = 0; i < ti->num_module_ids; i++) {
+      if (strcasecmp(ti->module_ids[i].id, want) == 0) mid = &ti->module_ids[i];
+    }
+    if (mid == NULL) {
+      char msg[160];
+      snprintf(msg, sizeof(msg),
+               "TDX module mismatch: tcb_info has no tdxModuleIdentities entry %s (TEE_TCB_SVN "
+               "major version %u)",
+               want, major);
+      return fail(j, VOUCH_E_IDENTITY_MISMATCH, "", msg);
+    }
+    mrsigner = mid->mrsigner;
+    snprintf(rep->tdx_module_id, sizeof(rep->tdx_module_id), "%s", mid->id);
+  } else {
+    if (!ti->has_tdx_module) {
+      return fail(j, VOUCH_E_COLLATERAL_MISMATCH, "collateral: ",
+                  "tcb_info has no tdxModule for this TDX quote");
+    }
+    mrsigner = ti->tdx_module_mrsigner;
+    snprintf(rep->tdx_module_id, sizeof(rep->tdx_module_id), "tdxModule");
+  }
+  if (memcmp(td->mrsignerseam, mrsigner, 48) != 0) {
+    char msg[160];
+    snprintf(msg, sizeof(msg),
+             "TDX module mismatch: MRSIGNERSEAM differs from the mrsigner of %s",
+             rep->tdx_module_id);
+    return fail(j, VOUCH_E_IDENTITY_MISMATCH, "", msg);
+  }
+  static const uint8_t kZero8[8];
+  if (memcmp(td->seam_attributes, kZero8, 8) != 0) {
+    return fail(j, VOUCH_E_IDENTITY_MISMATCH, "",
+                "TDX module mismatch: SEAMATTRIBUTES must be zero");
+  }
+  if (mid == NULL || mid->level_count == 0) return VOUCH_OK; /* no module levels to match */
+  /* The module's TCB level: the highest isvsvn the module SVN reaches. */
+  const vouch_tcb_level *best = NULL;
+  for (size_t i = 0; i < mid->level_count; i++) {
+    const vouch_tcb_level *l = &ti->module_levels[mid->level_first + i];
+    if (l->isvsvn <= td->tee_tcb_svn[0] && (best == NULL || l->isvsvn > best->isvsvn)) best = l;
+  }
+  rep->has_module_status = true;
+  if (best == NULL) {
+    rep->module_status = VOUCH_TCB_NOT_SUPPORTED;
+    return VOUCH_OK;
+  }
+  rep->module_status = best->status;
+  copy_advisories(rep->module_advisories, &rep->num_module_advisories, ti->advisories,
+                  best->adv_first, best->adv_count);
+  return VOUCH_OK;
+}
+
+/* with_out_of_date applies an OutOfDate component (module or QE) to a
+ * platform status, as QVL's convergence does. */
+static vouch_tcb_status with_out_of_date(vouch_tcb_status platform) {
+  switch (platform) {
+    case VOUCH_TCB_UP_TO_DATE:
+    case VOUCH_TCB_SW_HARDENING_NEEDED:
+      return VOUCH_TCB_OUT_OF_DATE;
+    case VOUCH_TCB_CONFIGURATION_NEEDED:
+    case VOUCH_TCB_CONFIGURATION_AND_SW_HARDENING_NEEDED:
+      return VOUCH_TCB_OUT_OF_DATE_CONFIGURATION_NEEDED;
+    default:
+      return platform;
+  }
+}
+
+static bool has_configuration(vouch_tcb_status s) {
+  return s == VOUCH_TCB_CONFIGURATION_NEEDED ||
+         s == VOUCH_TCB_CONFIGURATION_AND_SW_HARDENING_NEEDED ||
+         s == VOUCH_TCB_OUT_OF_DATE_CONFIGURATION_NEEDED;
+}
+
+/* relaunch_advised: TD report 1.5 only.  A TD launched on an out-of-date
+ * module whose platform has since been updated (TEE_TCB_SVN2 reaches the
+ * newest level) is advised to relaunch rather than reported out of date
+ * (spec §8 step 12). */
+static bool relaunch_advised(const vouch_dcap_job *j, vouch_tcb_status converged) {
+  const vouch_dcap_report *rep = j->rep;
+  const vouch_td_report *td = &j->q->td;
+  if (!td->is_v15) return false;
+  if (rep->qe_status == VOUCH_TCB_OUT_OF_DATE || rep->qe_status == VOUCH_TCB_REVOKED ||
+      rep->qe_status == VOUCH_TCB_NOT_SUPPORTED)
+    return false;
+  switch (rep->sgx_level_status) {
+    case VOUCH_TCB_UP_TO_DATE:
+    case VOUCH_TCB_SW_HARDENING_NEEDED:
+    case VOUCH_TCB_CONFIGURATION_NEEDED:
+    case VOUCH_TCB_CONFIGURATION_AND_SW_HARDENING_NEEDED:
+      break;
+    default:
+      return false;
+  }
+  if (converged != VOUCH_TCB_OUT_OF_DATE && converged != VOUCH_TCB_OUT_OF_DATE_CONFIGURATION_NEEDED)
+    return false;
+  if (rep->has_module_status && rep->module_status != VOUCH_TCB_OUT_OF_DATE) return false;
+  /* TEE_TCB_SVN2 against the newest level. */
+  const vouch_tcb_info *ti = &j->in->tcb_info->tcb_info;
+  size_t order[VOUCH_LIMIT_TCB_LEVELS];
+  if (sort_levels(ti, order) == 0) return false;
+  const vouch_tcb_level *newest = &ti->levels[order[0]];
+  uint8_t major2 = td->tee_tcb_svn2[1];
+  if (major2 > 0) {
+    char want[16];
+    snprintf(want, sizeof(want), "TDX_%02X", major2);
+    const vouch_tdx_module_identity *mid = NULL;
+    for (size_t i = 0; i < ti->num_module_ids; i++)
+      if (strcasecmp(ti->module_ids[i].id, want) == 0) mid = &ti->module_ids[i];
+    if (mid == NULL || mid->level_count == 0) return false;
+    uint16_t top = 0;
+    for (size_t i = 0; i < mid->level_count; i++) {
+      uint16_t v = ti->module_levels[mid->level_first + i].isvsvn;
+      if (v > top) top = v;
+    }
+    if (td->tee_tcb_svn2[0] < top) return false;
+  } else if (td->tee_tcb_svn2[0] < newest->tdx_svn[0]) {
+    return false;
+  }
+  return td->tee_tcb_svn2[2] >= newest->tdx_svn[2];
 }
 
 /* converge applies QVL's convergeTcbStatusWithQeTcbStatus. */
@@ -390,11 +551,7 @@ static void begin(const vouch_quote *q, const vouch_dcap_collateral *coll,
   j->in = in;
   j->opts = *opts;
   j->rep = report;
-  if (q->tee_type == VOUCH_TEE_TDX) {
-    /* TDX appraisal (module identity, TDX levels) is its own issue. */
-    fail(j, VOUCH_E_UNSUPPORTED, "dcap: ", "TDX quotes are not supported yet");
-    return;
-  }
+  report->is_tdx = q->tee_type == VOUCH_TEE_TDX;
   if (begin_checks(j, coll) != VOUCH_OK) return;
   /* The signature checks, as requests. */
   vouch_dcap_sig *qe = &j->sigs[0], *quote = &j->sigs[1];
@@ -439,13 +596,32 @@ vouch_status vouch_dcap_end(vouch_dcap_job *j) {
                 "quote signature is invalid (attestation key over header and report body)");
   }
   rep->signatures_valid = true;
+  if (rep->is_tdx) VOUCH_GUARD(match_tdx_module(j));
   match_platform_level(j);
-  rep->tcb_status = converge(rep->platform_status, rep->qe_status);
+  vouch_tcb_status status = rep->platform_status;
+  if (rep->is_tdx && status != VOUCH_TCB_NOT_SUPPORTED && rep->has_module_status) {
+    /* The module's status first (QVL convergeTcbStatusWithTdxModuleStatus),
+     * then the relaunch advice, then the QE's. */
+    if (rep->module_status == VOUCH_TCB_NOT_SUPPORTED) status = VOUCH_TCB_NOT_SUPPORTED;
+    else if (rep->module_status == VOUCH_TCB_REVOKED) status = VOUCH_TCB_REVOKED;
+    else if (rep->module_status == VOUCH_TCB_OUT_OF_DATE) status = with_out_of_date(status);
+  }
+  if (rep->is_tdx && status != VOUCH_TCB_NOT_SUPPORTED && relaunch_advised(j, status)) {
+    status = (has_configuration(status) || has_configuration(rep->sgx_level_status))
+                 ? VOUCH_TCB_TD_RELAUNCH_ADVISED_CONFIGURATION_NEEDED
+                 : VOUCH_TCB_TD_RELAUNCH_ADVISED;
+  }
+  rep->tcb_status = converge(status, rep->qe_status);
   rep->has_tcb_status = true;
   if (rep->tcb_status == VOUCH_TCB_NOT_SUPPORTED) {
     char msg[200];
-    snprintf(msg, sizeof(msg), "no TCB level matches: platform %s, QE %s",
-             vouch_tcb_status_name(rep->platform_status), vouch_tcb_status_name(rep->qe_status));
+    if (rep->is_tdx && rep->has_module_status)
+      snprintf(msg, sizeof(msg), "no TCB level matches: platform %s, TDX module %s, QE %s",
+               vouch_tcb_status_name(rep->platform_status),
+               vouch_tcb_status_name(rep->module_status), vouch_tcb_status_name(rep->qe_status));
+    else
+      snprintf(msg, sizeof(msg), "no TCB level matches: platform %s, QE %s",
+               vouch_tcb_status_name(rep->platform_status), vouch_tcb_status_name(rep->qe_status));
     return fail(j, VOUCH_E_TCB_NOT_SUPPORTED, "", msg);
   }
   return VOUCH_OK;

@@ -13,6 +13,7 @@
 
 #include "crypto/crypto.h"
 #include "verifiers/sgx/sgx.h"
+#include "verifiers/tdx/tdx.h"
 
 vouch_verdict vouch_verdict_for_tcb_status(vouch_tcb_status s) {
   switch (s) {
@@ -48,12 +49,16 @@ static vouch_verdict verdict_for_failure(vouch_status s) {
   }
 }
 
-/* prefix_error puts the stage in front of the message ("sgx: ...") unless
- * it already names one. */
-static void prefix_error(vouch_err *e) {
-  if (strncmp(e->msg, "collateral:", 11) == 0 || strncmp(e->msg, "sgx:", 4) == 0) return;
-  vouch_err_prefix(e, "sgx: ");
+/* prefix_error puts the stage in front of the message ("sgx: ...",
+ * "tdx: ...") unless it already names one. */
+static void prefix_error(vouch_err *e, bool tdx) {
+  if (strncmp(e->msg, "collateral:", 11) == 0 || strncmp(e->msg, "sgx:", 4) == 0 ||
+      strncmp(e->msg, "tdx:", 4) == 0)
+    return;
+  vouch_err_prefix(e, tdx ? "tdx: " : "sgx: ");
 }
+
+static void add_quote_claims(vouch_result *r, const vouch_quote *q);
 
 static void add_report_claims(vouch_result *r, const vouch_quote *q) {
   const vouch_sgx_report *b = &q->isv;
@@ -70,6 +75,11 @@ static void add_report_claims(vouch_result *r, const vouch_quote *q) {
   vouch_result_claim_int(r, "sgx_config_svn", b->config_svn);
   vouch_result_claim_hex(r, "sgx_isv_extended_product_id", b->isv_ext_prod_id, 16);
   vouch_result_claim_hex(r, "sgx_isv_family_id", b->isv_family_id, 16);
+  add_quote_claims(r, q);
+}
+
+/* The quote's own fields, for either TEE. */
+static void add_quote_claims(vouch_result *r, const vouch_quote *q) {
   vouch_result_claim_int(r, "quote_version", q->version);
   vouch_result_claim_int(r, "quote_qe_svn", q->qe_report.isv_svn);
   vouch_result_claim_int(r, "quote_pce_svn", q->pce_svn);
@@ -98,6 +108,7 @@ static void add_dcap_claims(vouch_result *r, const vouch_dcap_report *d) {
     vouch_result_claim_hex(r, "dcap_pck_cpusvn", d->pck.cpusvn, 16);
     vouch_result_claim_string(r, "dcap_pck_ca", d->pck_from_platform_ca ? "platform" : "processor");
   }
+  vouch_result_claim_bool(r, "dcap_signatures_valid", d->signatures_valid);
   if (!d->signatures_valid) return;
   vouch_result_claim_string(r, "dcap_platform_tcb_status",
                             vouch_tcb_status_name(d->platform_status));
@@ -111,6 +122,15 @@ static void add_dcap_claims(vouch_result *r, const vouch_dcap_report *d) {
   advisories_json(r, "dcap_platform_advisory_ids", d->platform_advisories,
                   d->num_platform_advisories);
   advisories_json(r, "dcap_qe_advisory_ids", d->qe_advisories, d->num_qe_advisories);
+  if (d->is_tdx) {
+    vouch_result_claim_string(r, "dcap_tdx_module_id", d->tdx_module_id);
+    if (d->has_module_status) {
+      vouch_result_claim_string(r, "dcap_tdx_module_tcb_status",
+                                vouch_tcb_status_name(d->module_status));
+      advisories_json(r, "dcap_tdx_module_advisory_ids", d->module_advisories,
+                      d->num_module_advisories);
+    }
+  }
   if (d->collateral_expiry != INT64_MAX) {
     vouch_result_claim_time(r, "dcap_collateral_expiry", d->collateral_expiry);
   }
@@ -141,17 +161,29 @@ void vouch_sgx_begin(vouch_sgx_item *it, const uint8_t *quote, size_t quote_len,
   vouch_dcap_collateral resolved = {0};
 
   if (vouch_quote_parse(quote, quote_len, &it->q, &err) != VOUCH_OK) {
-    prefix_error(&err);
+    prefix_error(&err, opts->tdx);
     vouch_result_fail(out, VOUCH_VERDICT_ERROR, &err);
     return;
   }
   const vouch_quote *q = &it->q;
-  if (q->body_type != VOUCH_BODY_SGX) {
+  if (!opts->tdx && q->body_type != VOUCH_BODY_SGX) {
     vouch_fail(&err, VOUCH_E_UNSUPPORTED, "sgx: the quote carries a TD report (use type tdx)");
     vouch_result_fail(out, VOUCH_VERDICT_ERROR, &err);
     return;
   }
-  add_report_claims(out, q);
+  if (opts->tdx && (q->body_type == VOUCH_BODY_SGX || q->tee_type != VOUCH_TEE_TDX)) {
+    vouch_fail(&err, VOUCH_E_UNSUPPORTED,
+               "tdx: the quote carries an SGX enclave report (use type sgx)");
+    vouch_result_fail(out, VOUCH_VERDICT_ERROR, &err);
+    return;
+  }
+  out->attestation_type = opts->tdx ? "tdxvm" : "sgx";
+  if (opts->tdx) {
+    vouch_tdx_add_claims(out, &q->td);
+    add_quote_claims(out, q);
+  } else {
+    add_report_claims(out, q);
+  }
   uint8_t qhash[32];
   vouch_sha256(quote, q->total_len, qhash);
   vouch_result_add_item(out, "quote", qhash);
@@ -167,7 +199,7 @@ void vouch_sgx_begin(vouch_sgx_item *it, const uint8_t *quote, size_t quote_len,
       source->resolve(source->ctx, &key, &resolved, &err);
     }
     if (err.code != VOUCH_OK) {
-      prefix_error(&err);
+      prefix_error(&err, opts->tdx);
       vouch_result_fail(out, verdict_for_failure(err.code), &err);
       vouch_dcap_collateral_cleanup(&resolved);
       vouch_sgx_abandon(it);
@@ -204,25 +236,33 @@ void vouch_sgx_end(vouch_sgx_item *it, vouch_result *out) {
   }
   if (s != VOUCH_OK) {
     err = rep->err;
-    prefix_error(&err);
+    prefix_error(&err, opts->tdx);
     vouch_result_fail(out, verdict_for_failure(s), &err);
     return;
   }
   for (size_t i = 0; i < rep->num_platform_advisories; i++) {
     vouch_result_add_advisory(out, rep->platform_advisories[i]);
   }
+  /* One flat list (DESIGN.md): the platform (TDX) level's, the module
+   * level's, then the QE level's, each once. */
+  for (size_t i = 0; i < rep->num_module_advisories; i++) {
+    vouch_result_add_advisory(out, rep->module_advisories[i]);
+  }
   for (size_t i = 0; i < rep->num_qe_advisories; i++) {
     vouch_result_add_advisory(out, rep->qe_advisories[i]);
   }
 
-  /* Runtime data binding (Azure Attestation semantics for SGX). */
+  /* Runtime data binding (Azure Attestation semantics: SHA-256 of the data
+   * is the first half of the report data, for SGX and TDX alike). */
   if (opts->has_runtime_data) {
     uint8_t h[32];
     vouch_sha256(opts->runtime_data, opts->runtime_data_len, h);
-    vouch_result_claim_hex(out, "sgx_ehd", opts->runtime_data, opts->runtime_data_len);
-    if (memcmp(h, q->isv.report_data, 32) != 0) {
-      vouch_fail(&err, VOUCH_E_BINDING,
-                 "sgx: runtime data does not match REPORTDATA[0:32] (SHA-256 of the data)");
+    vouch_result_claim_hex(out, opts->tdx ? "tdx_ehd" : "sgx_ehd", opts->runtime_data,
+                           opts->runtime_data_len);
+    const uint8_t *rd = opts->tdx ? q->td.report_data : q->isv.report_data;
+    if (memcmp(h, rd, 32) != 0) {
+      vouch_fail(&err, VOUCH_E_BINDING, "%s: runtime data does not match REPORTDATA[0:32] "
+                 "(SHA-256 of the data)", opts->tdx ? "tdx" : "sgx");
       vouch_result_fail(out, VOUCH_VERDICT_CONTRAINDICATED, &err);
       return;
     }
@@ -230,8 +270,10 @@ void vouch_sgx_end(vouch_sgx_item *it, vouch_result *out) {
 
   /* Only now, with every check passed, does the verdict leave "error". */
   vouch_verdict v = vouch_verdict_for_tcb_status(rep->tcb_status);
-  if (vouch_sgx_report_is_debug(&q->isv) && v == VOUCH_VERDICT_AFFIRMING) {
-    v = VOUCH_VERDICT_WARNING; /* a debug enclave is at best a warning */
+  bool debug = opts->tdx ? vouch_td_attribute(&q->td, VOUCH_TD_ATTR_DEBUG)
+                         : vouch_sgx_report_is_debug(&q->isv);
+  if (debug && v == VOUCH_VERDICT_AFFIRMING) {
+    v = VOUCH_VERDICT_WARNING; /* a debug enclave or TD is at best a warning */
   }
   out->verdict = v;
 }

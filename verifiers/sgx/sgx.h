@@ -19,6 +19,10 @@ typedef struct {
   const uint8_t *runtime_data;
   size_t runtime_data_len;
   bool has_runtime_data;
+  /* The evidence is a TDX quote (envelope type "tdx"): a TD report body is
+   * expected, its claims are the tdx_* ones (verifiers/tdx/tdx.h), and the
+   * runtime data binds its REPORTDATA.  Otherwise an SGX report is. */
+  bool tdx;
 } vouch_sgx_opts;
 
 /* vouch_sgx_verify verifies one quote and always fills |out| (verdict error
