@@ -71,6 +71,8 @@ VOUCH_MUST_CHECK vouch_status vouch_pubkey_spki_der(const struct vouch_pubkey *k
 /* vouch_pubkey_p256_xy writes the raw point X||Y of a P-256 key
  * (VOUCH_E_UNSUPPORTED for other keys). */
 VOUCH_MUST_CHECK vouch_status vouch_pubkey_p256_xy(const struct vouch_pubkey *k, uint8_t out[64]);
+/* vouch_pubkey_equal: the same public key (type, parameters and value). */
+bool vouch_pubkey_equal(const struct vouch_pubkey *a, const struct vouch_pubkey *b);
 /* vouch_pubkey_evp returns the underlying EVP_PKEY* (borrowed), as void*
  * so this header does not pull in OpenSSL's. */
 void *vouch_pubkey_evp(const struct vouch_pubkey *k);

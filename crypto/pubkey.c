@@ -117,6 +117,13 @@ vouch_status vouch_pubkey_from_p256_xy(const uint8_t xy[64], struct vouch_pubkey
   return wrap_or_free(pkey, out);
 }
 
+bool vouch_pubkey_equal(const struct vouch_pubkey *a, const struct vouch_pubkey *b) {
+  if (a == NULL || b == NULL) return false;
+  bool eq = EVP_PKEY_eq(vouch_pubkey_evp(a), vouch_pubkey_evp(b)) == 1;
+  vouch_crypto_clear_errors(); /* a type mismatch leaves an error behind */
+  return eq;
+}
+
 vouch_status vouch_pubkey_from_spki_der(const uint8_t *der, size_t len, struct vouch_pubkey **out) {
   VOUCH_ENSURE_REF(der);
   VOUCH_ENSURE_REF(out);

@@ -72,17 +72,6 @@ static vouch_status payload_text(const uint8_t *payload, size_t len, vouch_polic
   return VOUCH_OK;
 }
 
-static bool same_key(const struct vouch_pubkey *a, const struct vouch_pubkey *b) {
-  uint8_t *da = NULL, *db = NULL;
-  size_t la = 0, lb = 0;
-  bool same = vouch_pubkey_spki_der(a, &da, &la) == VOUCH_OK &&
-              vouch_pubkey_spki_der(b, &db, &lb) == VOUCH_OK && la == lb &&
-              memcmp(da, db, la) == 0;
-  free(da);
-  free(db);
-  return same;
-}
-
 /* trusted_signer decides whether the JWS's signer is one of |trusted|. */
 static vouch_status trusted_signer(const vouch_jws *j, const struct vouch_pubkey *key,
                                    struct vouch_cert *const *trusted, size_t n, int64_t at,
@@ -92,7 +81,7 @@ static vouch_status trusted_signer(const vouch_jws *j, const struct vouch_pubkey
     for (size_t i = 0; i < n; i++) {
       struct vouch_pubkey *tk = NULL;
       if (vouch_cert_pubkey(trusted[i], &tk) != VOUCH_OK) continue;
-      bool same = same_key(tk, key);
+      bool same = vouch_pubkey_equal(tk, key);
       vouch_pubkey_free(tk);
       if (same) return VOUCH_OK;
     }

@@ -297,21 +297,10 @@ static void cert_cn(const struct vouch_keystore *ks, char out[65]) {
   out[n] = '\0';
 }
 
-/* same_key compares two public keys by their SPKI DER. */
-static bool same_key(const struct vouch_pubkey *a, const struct vouch_pubkey *b) {
-  uint8_t *da = NULL, *db = NULL;
-  size_t la = 0, lb = 0;
-  bool eq = vouch_pubkey_spki_der(a, &da, &la) == VOUCH_OK &&
-            vouch_pubkey_spki_der(b, &db, &lb) == VOUCH_OK && la == lb && memcmp(da, db, la) == 0;
-  free(da);
-  free(db);
-  return eq;
-}
-
 static bool cert_holds(const struct vouch_cert *c, const struct vouch_signer *s) {
   struct vouch_pubkey *pk = NULL;
   if (vouch_cert_pubkey(c, &pk) != VOUCH_OK) return false;
-  bool eq = same_key(pk, vouch_signer_pubkey(s));
+  bool eq = vouch_pubkey_equal(pk, vouch_signer_pubkey(s));
   vouch_pubkey_free(pk);
   return eq;
 }

@@ -85,16 +85,6 @@ static bool x5c_key(json_t *x5c, jwks_entry *e) {
   return ok;
 }
 
-static bool same_key(const struct vouch_pubkey *a, const struct vouch_pubkey *b) {
-  uint8_t *da = NULL, *db = NULL;
-  size_t la = 0, lb = 0;
-  bool eq = vouch_pubkey_spki_der(a, &da, &la) == VOUCH_OK &&
-            vouch_pubkey_spki_der(b, &db, &lb) == VOUCH_OK && la == lb && memcmp(da, db, la) == 0;
-  free(da);
-  free(db);
-  return eq;
-}
-
 static void parse_entry(json_t *o, jwks_entry *e) {
   if (!json_is_object(o)) {
     entry_error(e, "not a JSON object");
@@ -130,7 +120,7 @@ static void parse_entry(json_t *o, jwks_entry *e) {
   free(text);
   if (s != VOUCH_OK) {
     entry_error(e, err.msg[0] ? err.msg : "invalid key members");
-  } else if (e->key != NULL && !same_key(e->key, k)) {
+  } else if (e->key != NULL && !vouch_pubkey_equal(e->key, k)) {
     entry_error(e, "x5c[0] and the key members (n/e, x/y) are different keys");
   } else if (e->key == NULL) {
     e->key = k;

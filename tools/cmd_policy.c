@@ -335,13 +335,7 @@ static int cmd_sign(int argc, char **argv) {
     struct vouch_pubkey *ck = NULL;
     bool match = false;
     if (vouch_cert_pubkey(certs[0], &ck) == VOUCH_OK) {
-      uint8_t *a = NULL, *b = NULL;
-      size_t al = 0, bl = 0;
-      match = vouch_pubkey_spki_der(ck, &a, &al) == VOUCH_OK &&
-              vouch_pubkey_spki_der(vouch_signer_pubkey(signer), &b, &bl) == VOUCH_OK &&
-              al == bl && memcmp(a, b, al) == 0;
-      free(a);
-      free(b);
+      match = vouch_pubkey_equal(ck, vouch_signer_pubkey(signer));
       vouch_pubkey_free(ck);
     }
     if (!match) {

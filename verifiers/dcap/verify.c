@@ -374,6 +374,17 @@ static void match_platform_level(vouch_dcap_job *j) {
 
 /* ---- TDX module identity (spec §8 step 6) ------------------------------------------ */
 
+/* find_module_identity returns the tdxModuleIdentities entry "TDX_<major>"
+ * (hex, case-insensitive), or NULL; |want| receives the id looked for. */
+static const vouch_tdx_module_identity *find_module_identity(const vouch_tcb_info *ti,
+                                                            uint8_t major, char want[16]) {
+  snprintf(want, 16, "TDX_%02X", major);
+  for (size_t i = 0; i < ti->num_module_ids; i++) {
+    if (strcasecmp(ti->module_ids[i].id, want) == 0) return &ti->module_ids[i];
+  }
+  return NULL;
+}
+
 /* match_tdx_module checks MRSIGNERSEAM and SEAMATTRIBUTES against the module
  * identity TEE_TCB_SVN[1] selects, and finds the module's TCB level.  QVL
  * requires SEAMATTRIBUTES to be zero and MRSIGNERSEAM to equal the
@@ -387,10 +398,7 @@ static vouch_status match_tdx_module(vouch_dcap_job *j) {
   const vouch_tdx_module_identity *mid = NULL;
   if (major > 0 && j->q->version >= 4) {
     char want[16];
-    snprintf(want, sizeof(want), "TDX_%02X", major);
-    for (size_t i = 0; i < ti->num_module_ids; i++) {
-      if (strcasecmp(ti->module_ids[i].id, want) == 0) mid = &ti->module_ids[i];
-    }
+    mid = find_module_identity(ti, major, want);
     if (mid == NULL) {
       char msg[160];
       snprintf(msg, sizeof(msg),
@@ -491,10 +499,7 @@ static bool relaunch_advised(const vouch_dcap_job *j, vouch_tcb_status converged
   uint8_t major2 = td->tee_tcb_svn2[1];
   if (major2 > 0) {
     char want[16];
-    snprintf(want, sizeof(want), "TDX_%02X", major2);
-    const vouch_tdx_module_identity *mid = NULL;
-    for (size_t i = 0; i < ti->num_module_ids; i++)
-      if (strcasecmp(ti->module_ids[i].id, want) == 0) mid = &ti->module_ids[i];
+    const vouch_tdx_module_identity *mid = find_module_identity(ti, major2, want);
     if (mid == NULL || mid->level_count == 0) return false;
     uint16_t top = 0;
     for (size_t i = 0; i < mid->level_count; i++) {
