@@ -56,9 +56,12 @@ static void on_boolean(void *ctx, const char *name, bool b) {
 static void on_json(void *ctx, const char *name, const char *text, size_t len, bool is_set) {
   feed_ctx *f = ctx;
   const char *o = copy_str(f, text, len);
-  if (!o) return;
+  if (!o || f->status != VOUCH_OK) return;
   vouch_pval v = {.kind = is_set ? VOUCH_PVAL_SET : VOUCH_PVAL_JSON, .s = o, .len = (uint32_t)len};
-  feed(f, name, &v);
+  /* The TPM's raw evidence (event log, PCRs) is read-only, as Azure marks
+   * it: policies test it and derive from it, never issue it. */
+  bool read_only = strcmp(name, "events") == 0 || strcmp(name, "pcrs") == 0;
+  f->status = vouch_policy_eval_add_static(f->ev, name, &v, VOUCH_ISSUER_SERVICE, read_only);
 }
 
 /* check_baseline applies the x-ms-sgx-tcbidentifier property.  Azure maps

@@ -19,6 +19,7 @@ typedef enum {
   VOUCH_EV_SNP,
   VOUCH_EV_SNP_AZURE,
   VOUCH_EV_TPM,
+  VOUCH_EV_COUNT
 } vouch_evidence_type;
 
 const char *vouch_evidence_type_name(vouch_evidence_type t);
@@ -31,8 +32,9 @@ typedef struct {
   char id[VOUCH_ENVELOPE_ID_MAX]; /* unescaped, NUL-terminated */
   size_t id_len;
   vouch_evidence_type type;
-  const uint8_t *evidence; /* decoded, in |scratch| */
+  const uint8_t *evidence; /* decoded, in |scratch|; or (TPM) the JSON object text */
   size_t evidence_len;
+  bool evidence_is_json;   /* "evidence" was an object, borrowed from the line */
   bool has_runtime_data;
   bool runtime_data_is_json; /* data_type "json" (else "binary") */
   const uint8_t *runtime_data; /* decoded, in |scratch| */
@@ -193,6 +195,7 @@ typedef struct {
   const vouch_dcap_source *source;         /* directory source, or NULL */
   const struct vouch_policy *policy;       /* appraisal policy, or NULL */
   const vouch_token_config *token;         /* issue tokens (needs a policy), or NULL */
+  const void *snp_collateral;              /* a vouch_snp_collateral for SNP items, or NULL */
 } vouch_run_config;
 
 /* vouch_envelope_sgx_opts derives the verifier options of an envelope (its
@@ -201,6 +204,15 @@ typedef struct {
 bool vouch_envelope_sgx_opts(const vouch_envelope *env, int64_t default_at, bool allow_expired,
                              const struct vouch_anchors *anchors, vouch_sgx_opts *opts,
                              vouch_result *out);
+
+/* vouch_verify_direct verifies evidence whose verifier has no batched
+ * signature stage (SEV-SNP, Azure's SNP HCL report, TPM) on the calling
+ * thread: true when |env| was such evidence and |out| is filled.
+ * |snp_collateral| (a vouch_snp_collateral, or NULL) serves SNP items that
+ * carry no inline collateral. */
+bool vouch_verify_direct(const vouch_envelope *env, int64_t default_at, bool allow_expired,
+                         const struct vouch_anchors *anchors, const void *snp_collateral,
+                         vouch_result *out);
 
 /* vouch_verify_one verifies one decoded envelope into |out|. */
 void vouch_verify_one(const vouch_run_config *cfg, const vouch_envelope *env,

@@ -17,6 +17,7 @@ const char *vouch_evidence_type_name(vouch_evidence_type t) {
     case VOUCH_EV_SNP: return "snp";
     case VOUCH_EV_SNP_AZURE: return "snp-azure";
     case VOUCH_EV_TPM: return "tpm";
+    case VOUCH_EV_COUNT: break;
   }
   return "unknown";
 }
@@ -150,6 +151,8 @@ vouch_status vouch_envelope_parse(const char *line, size_t len, vouch_envelope *
     return vouch_fail(err, VOUCH_E_LIMIT, "envelope: line too long");
   }
   const char *ev = NULL, *rt = NULL;
+  const char *ev_obj = NULL;
+  size_t ev_obj_len = 0;
   size_t ev_len = 0, rt_len = 0;
   unsigned seen = 0;
   vouch_json_members it;
@@ -184,7 +187,14 @@ vouch_status vouch_envelope_parse(const char *line, size_t len, vouch_envelope *
       VOUCH_GUARD(parse_type(s, n, &env->type, err));
     } else if (vouch_json_key_is(&m, "evidence")) {
       VOUCH_GUARD(once(&seen, SEEN_EVIDENCE, "evidence", err));
-      VOUCH_GUARD(plain_string(&m, "evidence", &ev, &ev_len, err));
+      if (m.type == VOUCH_JSON_T_OBJECT) {
+        /* Structured evidence (TPM: quote, signature, AK, PCRs, log), left
+         * as JSON text for its verifier. */
+        ev_obj = m.value;
+        ev_obj_len = m.value_len;
+      } else {
+        VOUCH_GUARD(plain_string(&m, "evidence", &ev, &ev_len, err));
+      }
     } else if (vouch_json_key_is(&m, "runtime_data")) {
       VOUCH_GUARD(once(&seen, SEEN_RUNTIME, "runtime_data", err));
       VOUCH_GUARD(parse_runtime_data(&m, &rt, &rt_len, &env->runtime_data_is_json, err));
@@ -215,10 +225,24 @@ vouch_status vouch_envelope_parse(const char *line, size_t len, vouch_envelope *
     }
   }
   if (!(seen & SEEN_TYPE)) return vouch_fail(err, VOUCH_E_MALFORMED, "envelope: \"type\" is missing");
-  if (ev == NULL) return vouch_fail(err, VOUCH_E_MALFORMED, "envelope: \"evidence\" is missing");
+  if (env->type == VOUCH_EV_TPM) {
+    if (ev_obj == NULL)
+      return vouch_fail(err, VOUCH_E_MALFORMED,
+                        "envelope: tpm \"evidence\" must be an object (quote, signature, AK, ...)");
+    env->evidence = (const uint8_t *)ev_obj;
+    env->evidence_len = ev_obj_len;
+    env->evidence_is_json = true;
+    ev = NULL;
+  } else if (ev_obj != NULL) {
+    return vouch_fail(err, VOUCH_E_MALFORMED,
+                      "envelope: \"evidence\" must be a base64 string for type %s",
+                      vouch_evidence_type_name(env->type));
+  }
+  if (ev == NULL && !env->evidence_is_json)
+    return vouch_fail(err, VOUCH_E_MALFORMED, "envelope: \"evidence\" is missing");
 
   /* Decode evidence and runtime data into the scratch buffer. */
-  size_t need_ev = vouch_base64_decoded_max(ev_len);
+  size_t need_ev = ev ? vouch_base64_decoded_max(ev_len) : 0;
   size_t need_rt = rt ? vouch_base64_decoded_max(rt_len) : 0;
   if (need_ev > VOUCH_LIMIT_EVIDENCE || need_rt > VOUCH_LIMIT_EVIDENCE) {
     return vouch_fail(err, VOUCH_E_LIMIT, "envelope: evidence larger than %d bytes",
@@ -230,9 +254,13 @@ vouch_status vouch_envelope_parse(const char *line, size_t len, vouch_envelope *
     env->scratch = p;
     env->scratch_cap = need_ev + need_rt + 1;
   }
-  VOUCH_GUARD(decode_b64(ev, ev_len, "evidence", env->scratch, need_ev, &env->evidence_len, err));
-  if (env->evidence_len == 0) return vouch_fail(err, VOUCH_E_MALFORMED, "envelope: \"evidence\" is empty");
-  env->evidence = env->scratch;
+  if (ev != NULL) {
+    VOUCH_GUARD(
+        decode_b64(ev, ev_len, "evidence", env->scratch, need_ev, &env->evidence_len, err));
+    if (env->evidence_len == 0)
+      return vouch_fail(err, VOUCH_E_MALFORMED, "envelope: \"evidence\" is empty");
+    env->evidence = env->scratch;
+  }
   if (rt != NULL) {
     VOUCH_GUARD(decode_b64(rt, rt_len, "runtime_data.data", env->scratch + need_ev, need_rt,
                            &env->runtime_data_len, err));

@@ -260,8 +260,12 @@ static vouch_status build_ear(const vouch_token_config *tc, const struct vouch_p
   vouch_json_end_object(&j);
   vouch_json_key(&j, "submods");
   vouch_json_begin_object(&j);
-  bool tdx = strcmp(vouch_result_attestation_type(r), "tdxvm") == 0;
-  vouch_json_key(&j, tdx ? "tdx" : "sgx");
+  /* The submodule is named after the TEE. */
+  const char *type = vouch_result_attestation_type(r);
+  const char *submod = strcmp(type, "tdxvm") == 0      ? "tdx"
+                       : strcmp(type, "sevsnpvm") == 0 ? "snp"
+                                                       : type;
+  vouch_json_key(&j, submod);
   vouch_json_begin_object(&j);
   vouch_json_key(&j, "ear.status");
   vouch_json_string(&j, kTierNames[worst]);

@@ -279,6 +279,8 @@ static void begin_item(worker *w, vouch_batch *b, size_t i) {
     error_result(r, cfg->at, err.code, err.msg, l->line_no);
     return;
   }
+  if (vouch_verify_direct(env, cfg->at, cfg->allow_expired, cfg->anchors, cfg->snp_collateral, r))
+    return;
   vouch_sgx_opts opts;
   if (!vouch_envelope_sgx_opts(env, cfg->at, cfg->allow_expired, cfg->anchors, &opts, r)) return;
   int64_t at = opts.dcap.at;
@@ -403,8 +405,8 @@ static void process_batch(worker *w, vouch_batch *b) {
     l->out_off = b->out.len;
     const vouch_envelope *env = &w->envs[i];
     const struct vouch_policy *policy = l->policy ? l->policy : w->e->cfg.policy;
-    if (!l->policy && env->type == VOUCH_EV_TDX && w->e->cfg.policy_tdx)
-      policy = w->e->cfg.policy_tdx;
+    if (!l->policy && (unsigned)env->type < 8 && w->e->cfg.policy_by_type[env->type])
+      policy = w->e->cfg.policy_by_type[env->type];
     if (policy && !w->policy_eval) w->policy_eval = vouch_policy_eval_new(); /* NULL: no policy */
     vouch_appraisal a;
     vouch_appraise(policy, w->policy_eval, r, &a);

@@ -49,8 +49,12 @@ typedef struct {
   bool progress;                             /* progress line on stderr */
   bool no_io_uring;                          /* force plain reads and writes */
   const struct vouch_policy *policy;         /* appraisal policy (policy/policy.h), or NULL */
-  const struct vouch_policy *policy_tdx;     /* for TDX items instead, when set (the
-                                                per-type defaults) */
+  /* Per evidence type (indexed by vouch_evidence_type of engine/engine.h),
+   * used instead of |policy| where set: the per-type default policies. */
+  const struct vouch_policy *policy_by_type[8]; /* >= VOUCH_EV_COUNT */
+  const void *snp_collateral;                /* a vouch_snp_collateral (VCEK/VLEK, ASK, ARK,
+                                                CRL) for SNP items without inline
+                                                collateral, or NULL */
   const struct vouch_token_config *token;    /* issue a token per item (engine/engine.h; needs
                                                 a policy), or NULL */
 } vouch_engine_config;

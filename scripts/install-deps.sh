@@ -10,7 +10,9 @@ PACKAGES=(
   liburing-dev libjemalloc-dev libxxhash-dev libjansson-dev
   libcmocka-dev libbenchmark-dev
   libtss2-dev libhttp-parser-dev
+  swtpm swtpm-tools tpm2-tools     # the real software TPM of the TPM tests
   python3-jwt python3-cryptography # the independent relying party of the token tests
+  curl openssl                    # the HTTP client and certificate maker of the server tests
 )
 
 missing=()

@@ -1,6 +1,6 @@
-/* tools/cmd_gen.c - `vouch gen sgx`: a synthetic SGX fleet (quotes,
- * collateral directory, trust anchor, expected verdicts) from the test PKI
- * of tools/gen, sized and mixed from the command line. */
+/* tools/cmd_gen.c - `vouch gen sgx` and `vouch gen tdx`: a synthetic SGX or
+ * TDX fleet (quotes, collateral directory, trust anchor, expected verdicts)
+ * from the test PKI of tools/gen, sized and mixed from the command line. */
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdarg.h>
@@ -16,7 +16,17 @@
 
 enum { EXIT_OK = 0, EXIT_USAGE = 3, EXIT_IO = 4 };
 
-static const char kGenHelp[] =
+static const char kGenUsage[] =
+    "usage: vouch gen sgx --out DIR [--platforms P] [--quotes N] [--seed S] [--now TIME]\n"
+    "                     [--enclaves E] [--mix KIND=WEIGHT,...] [--jobs J] [--quiet]\n"
+    "       vouch gen tdx --out DIR [the same options]\n"
+    "\n"
+    "Makes synthetic Intel SGX (quote v3) or TDX (quote v4/v5) evidence and the signed\n"
+    "collateral it needs, from a test PKI shaped exactly like Intel's, for tests,\n"
+    "benchmarks and demos.  Options, kinds and output files: 'vouch gen sgx --help',\n"
+    "'vouch gen tdx --help'.\n";
+
+static const char kSgxIntro[] =
     "usage: vouch gen sgx --out DIR [--platforms P] [--quotes N] [--seed S] [--now TIME]\n"
     "                     [--enclaves E] [--mix KIND=WEIGHT,...] [--jobs J] [--quiet]\n"
     "\n"
@@ -24,9 +34,28 @@ static const char kGenHelp[] =
     "exactly like Intel's (root, PCK Processor and Platform CAs, TCB Signing, CRLs), P\n"
     "platforms (one PCK certificate, attestation key and QE report each, as on real\n"
     "machines), N SGX v3 quotes, and the signed collateral they need.  Only the trust anchor\n"
-    "differs from production, so 'vouch verify' runs its real code on them.\n"
+    "differs from production, so 'vouch verify' runs its real code on them.  (TDX: 'vouch\n"
+    "gen tdx --help'.)\n"
     "\n"
-    "options:\n"
+    "options:\n";
+
+static const char kTdxIntro[] =
+    "usage: vouch gen tdx --out DIR [--platforms P] [--quotes N] [--seed S] [--now TIME]\n"
+    "                     [--enclaves E] [--mix KIND=WEIGHT,...] [--jobs J] [--quiet]\n"
+    "\n"
+    "Makes synthetic Intel TDX evidence for tests, benchmarks and demos: a test PKI shaped\n"
+    "exactly like Intel's (root, PCK Processor and Platform CAs, TCB Signing, CRLs), P TDX\n"
+    "platforms (one PCK certificate, attestation key and TD Quoting Enclave report each, as\n"
+    "on real machines), N TD quotes, and the signed collateral they need: TCB Info v3 with\n"
+    "id \"TDX\" (TDX components, tdxModule, tdxModuleIdentities) and the TD_QE identity.\n"
+    "Each platform makes one quote format, drawn with the seed: v4 (TD report 1.0), v5 with\n"
+    "TD report 1.0, or v5 with TD report 1.5; certification data is type 6 wrapping the PCK\n"
+    "chain (type 5), as on real hardware.  Only the trust anchor differs from production,\n"
+    "so 'vouch verify' runs its real code on them.\n"
+    "\n"
+    "options:\n";
+
+static const char kOptions[] =
     "  --out DIR, -o DIR    output directory (created if missing; a corpus made there before\n"
     "                       by vouch gen is replaced, other files are left alone)\n"
     "  --platforms P        number of platforms (default 10, at most 100000; each takes\n"
@@ -39,9 +68,18 @@ static const char kGenHelp[] =
     "  --now TIME           instant the certificates and collateral are centred on (RFC 3339\n"
     "                       such as 2025-07-01T00:00:00Z, or Unix seconds; default: the wall\n"
     "                       clock).  Collateral is valid from TIME-15 days to TIME+15 days:\n"
-    "                       verify inside that window, or pass 'vouch verify --at TIME'\n"
+    "                       verify inside that window, or pass 'vouch verify --at TIME'\n";
+
+static const char kSgxEnclaves[] =
     "  --enclaves E         distinct enclave identities (MRENCLAVE, MRSIGNER, ISVPRODID,\n"
-    "                       ISVSVN) across the quotes (default 4)\n"
+    "                       ISVSVN) across the quotes (default 4)\n";
+
+static const char kTdxEnclaves[] =
+    "  --enclaves E         distinct TD identities across the quotes (default 4): MRCONFIGID,\n"
+    "                       MROWNER, RTMR1 and RTMR2 each their own, MRTD and RTMR0 shared\n"
+    "                       by two\n";
+
+static const char kOptionsTail[] =
     "  --mix KIND=W,...     platform kinds and their relative weights (default UpToDate=1).\n"
     "                       Each platform gets one kind: platforms are shared in proportion\n"
     "                       to the weights, every kind listed gets at least one, and the\n"
@@ -54,21 +92,26 @@ static const char kGenHelp[] =
     "\n"
     "kinds (each its own FMSPC and TCB Info, so its platforms match exactly that level):\n";
 
-static const char kGenHelpTail[] =
+static const char kTdxKindsNote[] =
+    "  Every TDX platform has TEE_TCB_SVN 05 01 07 (TDX module 1, SVN 5) and TD_QE svn 4\n"
+    "  (UpToDate).  tcb_status in expected.ndjson is the combined status (TDX level, module\n"
+    "  level, TD_QE level); advisory_ids the union of the three levels' IDs.\n";
+
+static const char kHelpTail[] =
     "  Names are case-sensitive where it matters: 'Revoked' is the TCB level status,\n"
     "  'revoked' (or 'revoked-pck') a revoked PCK certificate.\n"
     "\n"
     "output files in DIR:\n"
     "  evidence.ndjson   one envelope per quote: "
-    "{\"id\":\"q-1\",\"type\":\"sgx\",\"evidence\":\"...\"}\n"
+    "{\"id\":\"q-1\",\"type\":\"%s\",\"evidence\":\"...\"}\n"
     "                    (no inline collateral and no \"at\": stored evidence)\n"
     "  expected.ndjson   the result vouch must give each quote, same ids and order:\n"
     "                    "
     "{\"id\",\"status\",\"tcb_status\",\"advisory_ids\",\"error_code\",\"kind\",\"platform\"}\n"
-    "  collateral/       TCB Infos, QE Identity, CRLs and issuer chains in the collateral\n"
+    "  collateral/       TCB Infos, %s Identity, CRLs and issuer chains in the collateral\n"
     "                    directory layout ('vouch collateral --help')\n"
     "  trust-anchor.pem  the test root CA (trusted only when given to vouch verify)\n"
-    "  MANIFEST.json     options, counts per kind, expected counts per status, validity window\n"
+    "  MANIFEST.json     options, counts per kind, expected counts per status, validity window%s\n"
     "\n"
     "then verify them all:\n"
     "  vouch verify --trust-anchor DIR/trust-anchor.pem --collateral DIR/collateral \\\n"
@@ -89,13 +132,17 @@ static void usage_error(const char *fmt, ...) {
   va_end(ap);
 }
 
-static void print_help(FILE *f) {
-  fputs(kGenHelp, f);
+static void print_help(FILE *f, vouch_gen_tee tee) {
+  bool tdx = tee == VOUCH_GEN_TEE_TDX;
+  fputs(tdx ? kTdxIntro : kSgxIntro, f);
+  fputs(kOptions, f);
+  fputs(tdx ? kTdxEnclaves : kSgxEnclaves, f);
+  fputs(kOptionsTail, f);
   /* Name column, then the description wrapped at 88 columns. */
   enum { kIndent = 37, kWidth = 88 };
-  for (int k = 0; k < VOUCH_GEN_KIND_COUNT; k++) {
-    fprintf(f, "  %-34s ", vouch_gen_kind_name((vouch_gen_kind)k));
-    const char *d = vouch_gen_kind_describe((vouch_gen_kind)k);
+  for (unsigned k = 0; k < vouch_gen_tee_kind_count(tee); k++) {
+    fprintf(f, "  %-34s ", vouch_gen_tee_kind_name(tee, k));
+    const char *d = vouch_gen_tee_kind_describe(tee, k);
     int col = kIndent;
     while (*d) {
       size_t word = strcspn(d, " ");
@@ -113,24 +160,26 @@ static void print_help(FILE *f) {
     }
     fputc('\n', f);
   }
-  fputs(kGenHelpTail, f);
+  if (tdx) fputs(kTdxKindsNote, f);
+  fprintf(f, kHelpTail, vouch_gen_tee_name(tee), tdx ? "TD_QE" : "QE",
+          tdx ? ",\n                    quotes per quote format" : "");
 }
 
-static void kind_list(char *out, size_t cap) {
+static void kind_list(vouch_gen_tee tee, char *out, size_t cap) {
   size_t n = 0;
   out[0] = '\0';
-  for (int k = 0; k < VOUCH_GEN_KIND_COUNT; k++) {
-    int w =
-        snprintf(out + n, cap - n, "%s%s", k ? ", " : "", vouch_gen_kind_name((vouch_gen_kind)k));
+  for (unsigned k = 0; k < vouch_gen_tee_kind_count(tee); k++) {
+    int w = snprintf(out + n, cap - n, "%s%s", k ? ", " : "", vouch_gen_tee_kind_name(tee, k));
     if (w < 0 || (size_t)w >= cap - n) return;
     n += (size_t)w;
   }
 }
 
-/* parse_mix reads "KIND=W,KIND=W,..." into |weights|. */
-static bool parse_mix(const char *spec, uint32_t weights[VOUCH_GEN_KIND_COUNT]) {
-  bool seen[VOUCH_GEN_KIND_COUNT] = {false};
-  memset(weights, 0, VOUCH_GEN_KIND_COUNT * sizeof(weights[0]));
+/* parse_mix reads "KIND=W,KIND=W,..." into |weights| (kinds of |tee|). */
+static bool parse_mix(vouch_gen_tee tee, const char *spec, uint32_t weights[VOUCH_GEN_MAX_KINDS]) {
+  bool seen[VOUCH_GEN_MAX_KINDS] = {false};
+  unsigned count = vouch_gen_tee_kind_count(tee);
+  memset(weights, 0, VOUCH_GEN_MAX_KINDS * sizeof(weights[0]));
   const char *p = spec;
   uint64_t total = 0;
   for (;;) {
@@ -154,25 +203,25 @@ static bool parse_mix(const char *spec, uint32_t weights[VOUCH_GEN_KIND_COUNT]) 
       }
     }
     bool all = strcmp(item, "all") == 0;
-    vouch_gen_kind kind = VOUCH_GEN_KIND_UP_TO_DATE;
-    if (!all && vouch_gen_kind_parse(item, strlen(item), &kind) != VOUCH_OK &&
-        strcasecmp(item, "revoked") == 0) {
+    unsigned kind = 0;
+    bool found = all || vouch_gen_tee_kind_parse(tee, item, strlen(item), &kind) == VOUCH_OK;
+    if (!found && strcasecmp(item, "revoked") == 0) {
       usage_error(
           "--mix: '%s' is ambiguous: write 'Revoked' (a TCB level with that status) or "
           "'revoked' (a PCK certificate listed in its CA's CRL)",
           item);
       return false;
     }
-    if (!all && vouch_gen_kind_parse(item, strlen(item), &kind) != VOUCH_OK) {
+    if (!found) {
       char names[1024];
-      kind_list(names, sizeof(names));
+      kind_list(tee, names, sizeof(names));
       usage_error("--mix: unknown kind '%s' (kinds: %s, or all)", item, names);
       return false;
     }
-    for (int k = 0; k < VOUCH_GEN_KIND_COUNT; k++) {
-      if (!all && k != (int)kind) continue;
+    for (unsigned k = 0; k < count; k++) {
+      if (!all && k != kind) continue;
       if (seen[k]) {
-        usage_error("--mix: kind %s is given twice", vouch_gen_kind_name((vouch_gen_kind)k));
+        usage_error("--mix: kind %s is given twice", vouch_gen_tee_kind_name(tee, k));
         return false;
       }
       seen[k] = true;
@@ -216,28 +265,37 @@ static void on_progress(void *ctx, uint64_t done, uint64_t total) {
 }
 
 static void print_summary(const vouch_gen_corpus_opts *o, const vouch_gen_corpus_stats *st) {
+  unsigned count = vouch_gen_tee_kind_count(o->tee);
   uint64_t quotes = 0;
-  for (int k = 0; k < VOUCH_GEN_KIND_COUNT; k++) quotes += st->quotes[k];
+  for (unsigned k = 0; k < count; k++) quotes += st->quotes[k];
   char from[VOUCH_TIME_STR_LEN], until[VOUCH_TIME_STR_LEN];
   vouch_time_format(o->now - 15 * 86400, from);
   vouch_time_format(o->now + 15 * 86400, until);
   fprintf(stderr,
-          "vouch gen: %" PRIu64 " quotes from %" PRIu64 " platforms (%" PRIu64
+          "vouch gen: %" PRIu64 "%s quotes from %" PRIu64 " platforms (%" PRIu64
           " Processor CA, %" PRIu64
           " Platform CA) in %s\n"
           "  setup %.2f s (PKI, platforms, collateral); quotes %.2f s, %.0f quotes/s with %u "
           "job%s, %.1f MB\n",
-          quotes, o->num_platforms, o->num_platforms - st->platform_ca_platforms,
-          st->platform_ca_platforms, o->out_dir, st->setup_seconds, st->quote_seconds,
+          quotes, o->tee == VOUCH_GEN_TEE_TDX ? " TDX" : "", o->num_platforms,
+          o->num_platforms - st->platform_ca_platforms, st->platform_ca_platforms, o->out_dir,
+          st->setup_seconds, st->quote_seconds,
           st->quote_seconds > 0 ? (double)quotes / st->quote_seconds : 0.0, o->jobs,
           o->jobs == 1 ? "" : "s", (double)st->evidence_bytes / 1e6);
+  if (o->tee == VOUCH_GEN_TEE_TDX) {
+    fprintf(stderr,
+            "  quote formats: v4 %" PRIu64 ", v5 TD 1.0 %" PRIu64 ", v5 TD 1.5 %" PRIu64 "\n",
+            st->td_format_quotes[VOUCH_GEN_TD_FORMAT_V4],
+            st->td_format_quotes[VOUCH_GEN_TD_FORMAT_V5_TD10],
+            st->td_format_quotes[VOUCH_GEN_TD_FORMAT_V5_TD15]);
+  }
   fprintf(stderr, "  %-34s %9s %10s  %s\n", "kind", "platforms", "quotes", "expected verdict");
-  for (int k = 0; k < VOUCH_GEN_KIND_COUNT; k++) {
+  for (unsigned k = 0; k < count; k++) {
     if (st->platforms[k] == 0) continue;
     vouch_gen_expected e;
-    vouch_gen_corpus_expected((vouch_gen_kind)k, &e);
+    vouch_gen_tee_corpus_expected(o->tee, k, &e);
     fprintf(stderr, "  %-34s %9" PRIu64 " %10" PRIu64 "  %s%s%s%s%s\n",
-            vouch_gen_kind_name((vouch_gen_kind)k), st->platforms[k], st->quotes[k], e.status,
+            vouch_gen_tee_kind_name(o->tee, k), st->platforms[k], st->quotes[k], e.status,
             e.tcb_status ? " " : "", e.tcb_status ? e.tcb_status : "", e.error_code ? " " : "",
             e.error_code ? e.error_code : "");
   }
@@ -253,7 +311,7 @@ static void print_summary(const vouch_gen_corpus_opts *o, const vouch_gen_corpus
           o->out_dir, o->out_dir, o->out_dir);
 }
 
-static int gen_sgx(int argc, char **argv) {
+static int gen_corpus(vouch_gen_tee tee, int argc, char **argv) {
   enum { O_PLATFORMS = 256, O_QUOTES, O_SEED, O_NOW, O_ENCLAVES, O_MIX };
   long cpus = sysconf(_SC_NPROCESSORS_ONLN);
   static const struct option kOpts[] = {{"out", required_argument, NULL, 'o'},
@@ -269,6 +327,7 @@ static int gen_sgx(int argc, char **argv) {
                                         {NULL, 0, NULL, 0}};
   vouch_gen_corpus_opts o;
   vouch_gen_corpus_opts_default(&o);
+  o.tee = tee;
   o.now = (int64_t)time(NULL);
   o.jobs = cpus < 1                                 ? 1
            : cpus > (long)VOUCH_GEN_CORPUS_MAX_JOBS ? VOUCH_GEN_CORPUS_MAX_JOBS
@@ -318,7 +377,7 @@ static int gen_sgx(int argc, char **argv) {
         o.num_enclaves = (uint32_t)v;
         break;
       case O_MIX:
-        if (!parse_mix(optarg, o.weights)) return EXIT_USAGE;
+        if (!parse_mix(tee, optarg, o.weights)) return EXIT_USAGE;
         break;
       case 'j':
         if (!vouch_parse_count(optarg, 1, VOUCH_GEN_CORPUS_MAX_JOBS, &v)) {
@@ -331,7 +390,7 @@ static int gen_sgx(int argc, char **argv) {
         quiet = true;
         break;
       case 'h':
-        print_help(stdout);
+        print_help(stdout, tee);
         return EXIT_OK;
       case ':':
         usage_error("%s needs a value", argv[optind - 1]);
@@ -373,19 +432,26 @@ static int gen_sgx(int argc, char **argv) {
 
 int vouch_cmd_gen(int argc, char **argv) {
   if (argc < 2) {
-    print_help(stderr);
+    fputs(kGenUsage, stderr);
     return EXIT_USAGE;
   }
   const char *what = argv[1];
   if (strcmp(what, "--help") == 0 || strcmp(what, "-h") == 0 || strcmp(what, "help") == 0) {
-    print_help(stdout);
+    fputs(kGenUsage, stdout);
     return EXIT_OK;
   }
-  if (strcmp(what, "sgx") == 0) return gen_sgx(argc - 1, argv + 1);
-  if (strcmp(what, "tdx") == 0 || strcmp(what, "snp") == 0 || strcmp(what, "tpm") == 0) {
-    usage_error("'%s' evidence cannot be generated yet; only 'vouch gen sgx' exists so far", what);
+  if (strcmp(what, "sgx") == 0) return gen_corpus(VOUCH_GEN_TEE_SGX, argc - 1, argv + 1);
+  if (strcmp(what, "tdx") == 0) return gen_corpus(VOUCH_GEN_TEE_TDX, argc - 1, argv + 1);
+  if (strcmp(what, "snp") == 0 || strcmp(what, "tpm") == 0) {
+    usage_error(
+        "'%s' evidence cannot be generated yet; only 'vouch gen sgx' and 'vouch gen tdx' "
+        "exist so far",
+        what);
     return EXIT_USAGE;
   }
-  usage_error("unknown evidence type '%s'; write 'vouch gen sgx --out DIR ...'", what);
+  usage_error(
+      "unknown evidence type '%s'; write 'vouch gen sgx --out DIR ...' or 'vouch gen tdx "
+      "--out DIR ...'",
+      what);
   return EXIT_USAGE;
 }

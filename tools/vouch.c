@@ -31,18 +31,20 @@ enum {
 };
 
 static const char kMainHelp[] =
-    "vouch " VOUCH_VERSION " - attestation evidence verifier (Intel SGX DCAP today;\n"
-    "TDX, SEV-SNP and TPM are coming)\n"
+    "vouch " VOUCH_VERSION " - attestation evidence verifier (Intel SGX and TDX today;\n"
+    "AMD SEV-SNP and TPM 2.0 are coming)\n"
     "\n"
     "usage: vouch <command> [options]\n"
     "\n"
     "commands:\n"
     "  verify       verify evidence: one quote, or NDJSON envelopes in bulk\n"
+    "  serve        the Azure Attestation-compatible HTTP API (attest, certs, policies)\n"
     "  collateral   manage a collateral directory (collateral import FILE...)\n"
     "  envelope     wrap a quote file (and optional collateral) into an NDJSON envelope\n"
-    "  gen          synthetic evidence and collateral from a test PKI (gen sgx ...)\n"
+    "  gen          synthetic evidence and collateral from a test PKI (gen sgx|tdx ...)\n"
     "  token        attestation tokens: signing keys, JWKS, rotation, sign, verify\n"
     "  policy       attestation policies: check, compile, sign (Azure Attestation's language)\n"
+    "  loadgen      open-loop load against a server (attest) or a relying party (tokens)\n"
     "  version      print the version\n"
     "\n"
     "Run 'vouch <command> --help' for the options of a command.\n";
@@ -171,41 +173,6 @@ static vouch_status read_evidence_file(const char *path, uint8_t **out, size_t *
   free(dec);
   *out = data;
   *out_len = len;
-  return VOUCH_OK;
-}
-
-typedef struct {
-  struct vouch_anchors *anchors;
-  vouch_dcap_collateral bundle;
-  bool has_bundle;
-  struct vouch_colldir *dir;
-  vouch_dcap_source source;
-} verify_setup;
-
-static void setup_free(verify_setup *s) {
-  vouch_anchors_free(s->anchors);
-  if (s->has_bundle) vouch_dcap_collateral_cleanup(&s->bundle);
-  vouch_colldir_free(s->dir);
-}
-
-static bool is_dir(const char *path) {
-  struct stat st;
-  return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
-}
-
-static vouch_status load_collateral(verify_setup *s, const char *path, vouch_err *err) {
-  if (is_dir(path)) {
-    VOUCH_GUARD(vouch_colldir_open(path, &s->dir, err));
-    s->source = vouch_colldir_source(s->dir);
-    return VOUCH_OK;
-  }
-  uint8_t *data;
-  size_t len = 0;
-  VOUCH_GUARD(vouch_read_file(path, VOUCH_LIMIT_COLLATERAL, &data, &len, err));
-  vouch_status st = vouch_dcap_collateral_from_json((const char *)data, len, &s->bundle, err);
-  free(data);
-  if (st != VOUCH_OK) return st;
-  s->has_bundle = true;
   return VOUCH_OK;
 }
 
@@ -343,7 +310,8 @@ static int cmd_verify(int argc, char **argv) {
   int64_t token_lifetime = 0;
   struct vouch_keystore *keystore = NULL;
   vouch_token_config token_cfg = {0};
-  struct vouch_policy *policy = NULL, *policy_tdx = NULL;
+  struct vouch_policy *policy = NULL;
+  struct vouch_policy *policy_by_type[VOUCH_EV_COUNT] = {0};
   struct vouch_policy_eval *policy_eval = NULL;
   const char *anchors[16];
   int num_anchors = 0, progress = -1;
@@ -467,31 +435,14 @@ static int cmd_verify(int argc, char **argv) {
     return EXIT_USAGE;
   }
 
-  verify_setup setup = {0};
+  vouch_verify_setup setup = {0};
   vouch_err err = {0};
   int rc = EXIT_SETUP;
   struct vouch_engine *engine = NULL;
   int out_fd = STDOUT_FILENO;
-  setup.anchors = vouch_anchors_new();
-  if (setup.anchors == NULL || vouch_dcap_add_intel_root(setup.anchors) != VOUCH_OK) {
-    fprintf(stderr, "vouch verify: cannot load the built-in Intel SGX Root CA\n");
-    goto done;
-  }
-  for (int i = 0; i < num_anchors; i++) {
-    uint8_t *pem;
-    size_t len;
-    vouch_status s = vouch_read_file(anchors[i], 1 << 20, &pem, &len, &err);
-    if (s == VOUCH_OK) {
-      s = vouch_anchors_add_pem(setup.anchors, (const char *)pem, len, &err);
-      free(pem);
-    }
-    if (s != VOUCH_OK) {
-      fprintf(stderr, "vouch verify: --trust-anchor %s: %s\n", anchors[i], err.msg);
-      goto done;
-    }
-  }
-  if (collateral != NULL && load_collateral(&setup, collateral, &err) != VOUCH_OK) {
-    fprintf(stderr, "vouch verify: --collateral %s: %s\n", collateral, err.msg);
+  if (vouch_setup_load(&setup, anchors, (size_t)num_anchors, &collateral,
+                       collateral != NULL ? 1 : 0, &err) != VOUCH_OK) {
+    fprintf(stderr, "vouch verify: %s\n", err.msg);
     goto done;
   }
   if (policy_file != NULL) {
@@ -504,8 +455,20 @@ static int cmd_verify(int argc, char **argv) {
      * policy of the type, as a fresh Azure Attestation provider has. */
     const char *def = vouch_policy_default_text("SgxEnclave");
     if (vouch_policy_compile(def, strlen(def), &policy, NULL, &err) != VOUCH_OK) goto done;
-    def = vouch_policy_default_text("TdxVm");
-    if (vouch_policy_compile(def, strlen(def), &policy_tdx, NULL, &err) != VOUCH_OK) goto done;
+    /* The other types' defaults (none is published: permit-all). */
+    static const struct {
+      vouch_evidence_type type;
+      const char *name;
+    } kDefaults[] = {{VOUCH_EV_TDX, "TdxVm"},
+                     {VOUCH_EV_SNP, "SevSnpVm"},
+                     {VOUCH_EV_SNP_AZURE, "SevSnpVm"},
+                     {VOUCH_EV_TPM, "Tpm"}};
+    for (size_t i = 0; i < sizeof kDefaults / sizeof kDefaults[0]; i++) {
+      def = vouch_policy_default_text(kDefaults[i].name);
+      if (vouch_policy_compile(def, strlen(def), &policy_by_type[kDefaults[i].type], NULL,
+                               &err) != VOUCH_OK)
+        goto done;
+    }
   }
   if (policy != NULL) {
     policy_eval = vouch_policy_eval_new();
@@ -585,7 +548,7 @@ static int cmd_verify(int argc, char **argv) {
     if (r != NULL) {
       vouch_verify_one(&cfg, &env, r);
       const struct vouch_policy *item_policy =
-          (env.type == VOUCH_EV_TDX && policy_tdx) ? policy_tdx : policy;
+          policy_by_type[env.type] ? policy_by_type[env.type] : policy;
       vouch_appraisal a;
       vouch_appraise(item_policy, policy_eval, r, &a);
       vouch_buf tok, scratch;
@@ -664,7 +627,7 @@ static int cmd_verify(int argc, char **argv) {
     ecfg.collateral_source = setup.dir ? &setup.source : NULL;
     ecfg.progress = progress == 1 || (progress == -1 && isatty(STDERR_FILENO));
     ecfg.policy = policy;
-    ecfg.policy_tdx = policy_tdx;
+    for (int t = 0; t < VOUCH_EV_COUNT; t++) ecfg.policy_by_type[t] = policy_by_type[t];
     ecfg.token = want_token ? &token_cfg : NULL;
     engine = vouch_engine_new(&ecfg, &err);
     if (engine == NULL) {
@@ -694,10 +657,10 @@ static int cmd_verify(int argc, char **argv) {
 done:
   if (out_fd != STDOUT_FILENO) close(out_fd);
   vouch_engine_free(engine);
-  setup_free(&setup);
+  vouch_setup_free(&setup);
   vouch_policy_eval_free(policy_eval);
   vouch_policy_free(policy);
-  vouch_policy_free(policy_tdx);
+  for (int t = 0; t < VOUCH_EV_COUNT; t++) vouch_policy_free(policy_by_type[t]);
   vouch_keystore_close(keystore);
   return rc;
 }
@@ -875,6 +838,8 @@ int main(int argc, char **argv) {
   if (strcmp(cmd, "gen") == 0) return vouch_cmd_gen(argc - 1, argv + 1);
   if (strcmp(cmd, "token") == 0) return vouch_cmd_token(argc - 1, argv + 1);
   if (strcmp(cmd, "policy") == 0) return vouch_cmd_policy(argc - 1, argv + 1);
+  if (strcmp(cmd, "serve") == 0) return vouch_cmd_serve(argc - 1, argv + 1);
+  if (strcmp(cmd, "loadgen") == 0) return vouch_cmd_loadgen(argc - 1, argv + 1);
   fprintf(stderr, "vouch: unknown command '%s'\n\n%s", cmd, kMainHelp);
   return EXIT_USAGE;
 }

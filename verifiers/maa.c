@@ -13,7 +13,10 @@
 
 typedef enum { R_AS_IS, R_B64URL } render;
 
-enum { KSS_ONLY = 1 };
+enum {
+  KSS_ONLY = 1,    /* only for enclaves with ATTRIBUTES.KSS */
+  POLICY_ONLY = 2, /* raw evidence (TPM events, PCRs): read-only for policies, never in tokens */
+};
 
 typedef struct {
   const char *vouch_name;
@@ -24,7 +27,22 @@ typedef struct {
 } maa_entry;
 
 /* Sorted by vouch_name (strcmp order): bsearch. */
-static const maa_entry kSgx[] = {
+/* Sorted by vouch_name (strcmp order, so upper case first): bsearch.
+ * SGX and SEV-SNP map vouch's names to Azure's (x-ms-sgx-*, x-ms-sevsnpvm-*);
+ * Azure's TDX token and TPM claims use the verifiers' own names (for TPM
+ * also vouch's tpm_* checks: qualified signer, nonce, PCR selection...). */
+static const maa_entry kClaims[] = {
+    {"aikPubHash", "aikPubHash", R_AS_IS, 0, {NULL, NULL}},
+    {"aikValidated", "aikValidated", R_AS_IS, 0, {NULL, NULL}},
+    {"bootDebuggingDisabled", "bootDebuggingDisabled", R_AS_IS, 0, {NULL, NULL}},
+    {"codeIntegrityEnabled", "codeIntegrityEnabled", R_AS_IS, 0, {NULL, NULL}},
+    {"events", "events", R_AS_IS, POLICY_ONLY, {NULL, NULL}},
+    {"iommuEnabled", "iommuEnabled", R_AS_IS, 0, {NULL, NULL}},
+    {"notSafeMode", "notSafeMode", R_AS_IS, 0, {NULL, NULL}},
+    {"notWinPE", "notWinPE", R_AS_IS, 0, {NULL, NULL}},
+    {"osKernelDebuggingDisabled", "osKernelDebuggingDisabled", R_AS_IS, 0, {NULL, NULL}},
+    {"pcrs", "pcrs", R_AS_IS, POLICY_ONLY, {NULL, NULL}},
+    {"secureBootEnabled", "secureBootEnabled", R_AS_IS, 0, {NULL, NULL}},
     {"sgx_config_id", "x-ms-sgx-config-id", R_AS_IS, KSS_ONLY, {NULL, NULL}},
     {"sgx_config_svn", "x-ms-sgx-config-svn", R_AS_IS, KSS_ONLY, {NULL, NULL}},
     {"sgx_ehd", "x-ms-sgx-ehd", R_B64URL, 0, {"$maa-ehd", "$aas-ehd"}},
@@ -37,7 +55,24 @@ static const maa_entry kSgx[] = {
     {"sgx_product_id", "x-ms-sgx-product-id", R_AS_IS, 0, {"$product-id", NULL}},
     {"sgx_report_data", "x-ms-sgx-report-data", R_AS_IS, 0, {NULL, NULL}},
     {"sgx_svn", "x-ms-sgx-svn", R_AS_IS, 0, {"$svn", NULL}},
-    /* TDX: Azure's TDX token (an EAT profile) uses vouch's own names. */
+    {"snp_author_key_digest", "x-ms-sevsnpvm-authorkeydigest", R_AS_IS, 0, {NULL, NULL}},
+    {"snp_family_id", "x-ms-sevsnpvm-familyId", R_AS_IS, 0, {NULL, NULL}},
+    {"snp_guest_svn", "x-ms-sevsnpvm-guestsvn", R_AS_IS, 0, {NULL, NULL}},
+    {"snp_host_data", "x-ms-sevsnpvm-hostdata", R_AS_IS, 0, {NULL, NULL}},
+    {"snp_id_key_digest", "x-ms-sevsnpvm-idkeydigest", R_AS_IS, 0, {NULL, NULL}},
+    {"snp_image_id", "x-ms-sevsnpvm-imageId", R_AS_IS, 0, {NULL, NULL}},
+    {"snp_measurement", "x-ms-sevsnpvm-launchmeasurement", R_AS_IS, 0, {NULL, NULL}},
+    {"snp_policy_debug", "x-ms-sevsnpvm-is-debuggable", R_AS_IS, 0, {NULL, NULL}},
+    {"snp_policy_migrate_ma", "x-ms-sevsnpvm-migration-allowed", R_AS_IS, 0, {NULL, NULL}},
+    {"snp_policy_smt", "x-ms-sevsnpvm-smt-allowed", R_AS_IS, 0, {NULL, NULL}},
+    {"snp_report_data", "x-ms-sevsnpvm-reportdata", R_AS_IS, 0, {NULL, NULL}},
+    {"snp_report_id", "x-ms-sevsnpvm-reportid", R_AS_IS, 0, {NULL, NULL}},
+    {"snp_reported_bootloader_svn", "x-ms-sevsnpvm-bootloader-svn", R_AS_IS, 0, {NULL, NULL}},
+    {"snp_reported_microcode_svn", "x-ms-sevsnpvm-microcode-svn", R_AS_IS, 0, {NULL, NULL}},
+    {"snp_reported_snp_svn", "x-ms-sevsnpvm-snpfw-svn", R_AS_IS, 0, {NULL, NULL}},
+    {"snp_reported_tee_svn", "x-ms-sevsnpvm-tee-svn", R_AS_IS, 0, {NULL, NULL}},
+    {"snp_runtime_claims", "x-ms-runtime", R_AS_IS, 0, {NULL, NULL}},
+    {"snp_vmpl", "x-ms-sevsnpvm-vmpl", R_AS_IS, 0, {NULL, NULL}},
     {"tdx_mrconfigid", "tdx_mrconfigid", R_AS_IS, 0, {NULL, NULL}},
     {"tdx_mrowner", "tdx_mrowner", R_AS_IS, 0, {NULL, NULL}},
     {"tdx_mrownerconfig", "tdx_mrownerconfig", R_AS_IS, 0, {NULL, NULL}},
@@ -63,6 +98,24 @@ static const maa_entry kSgx[] = {
     {"tdx_tee_tcb_svn", "tdx_tee_tcb_svn", R_AS_IS, 0, {NULL, NULL}},
     {"tdx_tee_tcb_svn2", "tdx_tee_tcb_svn2", R_AS_IS, 0, {NULL, NULL}},
     {"tdx_xfam", "tdx_xfam", R_AS_IS, 0, {NULL, NULL}},
+    {"testSigningDisabled", "testSigningDisabled", R_AS_IS, 0, {NULL, NULL}},
+    {"tpmVersion", "tpmVersion", R_AS_IS, 0, {NULL, NULL}},
+    {"tpm_ak_name", "tpm_ak_name", R_AS_IS, 0, {NULL, NULL}},
+    {"tpm_ak_source", "tpm_ak_source", R_AS_IS, 0, {NULL, NULL}},
+    {"tpm_clock", "tpm_clock", R_AS_IS, 0, {NULL, NULL}},
+    {"tpm_event_log_replayed", "tpm_event_log_replayed", R_AS_IS, 0, {NULL, NULL}},
+    {"tpm_extra_data", "tpm_extra_data", R_AS_IS, 0, {NULL, NULL}},
+    {"tpm_firmware_version", "tpm_firmware_version", R_AS_IS, 0, {NULL, NULL}},
+    {"tpm_nonce_checked", "tpm_nonce_checked", R_AS_IS, 0, {NULL, NULL}},
+    {"tpm_pcr_digest", "tpm_pcr_digest", R_AS_IS, 0, {NULL, NULL}},
+    {"tpm_pcr_selection", "tpm_pcr_selection", R_AS_IS, 0, {NULL, NULL}},
+    {"tpm_qualified_signer", "tpm_qualified_signer", R_AS_IS, 0, {NULL, NULL}},
+    {"tpm_qualified_signer_checked", "tpm_qualified_signer_checked", R_AS_IS, 0, {NULL, NULL}},
+    {"tpm_reset_count", "tpm_reset_count", R_AS_IS, 0, {NULL, NULL}},
+    {"tpm_restart_count", "tpm_restart_count", R_AS_IS, 0, {NULL, NULL}},
+    {"tpm_safe", "tpm_safe", R_AS_IS, 0, {NULL, NULL}},
+    {"tpm_sig_alg", "tpm_sig_alg", R_AS_IS, 0, {NULL, NULL}},
+    {"vbsEnabled", "vbsEnabled", R_AS_IS, 0, {NULL, NULL}},
 };
 
 static int cmp_entry(const void *key, const void *elem) {
@@ -82,7 +135,7 @@ static const maa_entry *lookup(const char *name) {
   if (memo[slot].name != name) {
     memo[slot].name = name;
     memo[slot].entry =
-        bsearch(name, kSgx, sizeof kSgx / sizeof kSgx[0], sizeof kSgx[0], cmp_entry);
+        bsearch(name, kClaims, sizeof kClaims / sizeof kClaims[0], sizeof kClaims[0], cmp_entry);
   }
   return memo[slot].entry;
 }
@@ -176,16 +229,17 @@ void vouch_result_maa_claims(const vouch_result *r, const char *attestation_type
   for (size_t i = 0; i < r->num_claims; i++) {
     const vouch_claim *c = &r->claims[i];
     const maa_entry *e = lookup(c->name);
-    if (!e || ((e->flags & KSS_ONLY) && !kss)) continue;
+    if (!e || ((e->flags & KSS_ONLY) && !kss) || ((e->flags & POLICY_ONLY) && !policy)) continue;
     emit(k, e->maa_name, r, c, e->how);
     if (!policy) continue;
     for (int a = 0; a < 2; a++)
       if (e->aliases[a]) emit(k, e->aliases[a], r, c, e->how);
   }
   bool tdx = strcmp(attestation_type, "tdxvm") == 0;
+  bool sgx = strcmp(attestation_type, "sgx") == 0;
   if (wants(k, "x-ms-attestation-type"))
     k->string(k->ctx, "x-ms-attestation-type", attestation_type, strlen(attestation_type));
-  if (policy && !tdx && wants(k, "$tee"))
+  if (policy && sgx && wants(k, "$tee"))
     k->string(k->ctx, "$tee", attestation_type, strlen(attestation_type));
   if (policy && wants(k, "x-ms-ver")) k->string(k->ctx, "x-ms-ver", "1.0", 3);
   if (tdx) {
@@ -199,7 +253,7 @@ void vouch_result_maa_claims(const vouch_result *r, const char *attestation_type
     if (r->tcb_status[0] && wants(k, "attester_tcb_status"))
       k->string(k->ctx, "attester_tcb_status", r->tcb_status, strlen(r->tcb_status));
   }
-  if (r->num_items && !tdx) {
+  if (r->num_items && sgx) {
     vouch_buf b;
     vouch_buf_init(&b, 0);
     if (wants(k, "x-ms-sgx-collateral")) {

@@ -65,9 +65,13 @@ struct vouch_gen_platform {
   uint8_t qe_report[VOUCH_GEN_REPORT_LEN];
   uint8_t qe_report_sig[64];
   /* sig_data after the quote signature (att key .. certification data),
-   * identical in every quote of the platform. */
+   * identical in every quote of the platform.  TDX: att key || type-6
+   * header || QE report .. inner certification data. */
   uint8_t *tail;
   size_t tail_len;
+  size_t tail_qe_report; /* offset of the QE report in |tail| (64; TDX 70) */
+  bool tdx;
+  uint8_t tee_tcb_svn[16];
 };
 
 /* Signed JSON documents: the exact text and its raw signature. */
@@ -126,6 +130,13 @@ const gen_cert *gen_pki_cert(const vouch_gen_pki *pki, vouch_gen_pki_item item);
 #define VOUCH_GEN_QUOTE_PREFIX_LEN (VOUCH_GEN_QUOTE_SIGNED_LEN + 4 + 64)
 vouch_status gen_quote_build(const vouch_gen_platform *pl, const vouch_gen_quote_opts *opts,
                              EVP_PKEY_CTX *sign_ctx, bool with_tail, vouch_buf *out);
+
+/* quote.c: gen_td_quote_build is vouch_gen_td_quote with the same bulk
+ * options; without |with_tail| it appends only the quote's own part,
+ * gen_td_quote_prefix_len(opts) bytes (header .. quote signature). */
+vouch_status gen_td_quote_build(const vouch_gen_platform *pl, const vouch_gen_td_quote_opts *opts,
+                                EVP_PKEY_CTX *sign_ctx, bool with_tail, vouch_buf *out);
+size_t gen_td_quote_prefix_len(const vouch_gen_td_quote_opts *opts);
 
 /* quote.c: build the QE report, its signature and the per-platform tail. */
 vouch_status gen_platform_build_qe(vouch_gen_platform *pl, const vouch_gen_platform_opts *opts,

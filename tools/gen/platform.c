@@ -1,6 +1,7 @@
-/* tools/gen/platform.c - a synthetic SGX platform: PCK certificate (with the
- * SGX extension), attestation key and the Quoting Enclave's report, all
- * made once so that each further quote costs one signature. */
+/* tools/gen/platform.c - a synthetic SGX or TDX platform: PCK certificate
+ * (with the SGX extension), attestation key and the Quoting Enclave's (TDX:
+ * TD Quoting Enclave's) report, all made once so that each further quote
+ * costs one signature. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,6 +17,14 @@ static const uint8_t kQeMrenclave[32] = {
 /* flags INIT|MODE64BIT|PROVISIONKEY (0x15), XFRM 0xE7: under Intel's mask
  * FBFF.. this reads as the identity's 0x11. */
 static const uint8_t kQeAttributes[16] = {0x15, 0, 0, 0, 0, 0, 0, 0, 0xE7, 0, 0, 0, 0, 0, 0, 0};
+/* Intel's production TD_QE (spec §7.2) and a TD_QE MRENCLAVE seen in a real
+ * TDX quote (vector tdx/automata-tdx-v4-outofdate). */
+static const uint8_t kIntelTdQeMrsigner[32] = {
+    0xDC, 0x9E, 0x2A, 0x7C, 0x6F, 0x94, 0x8F, 0x17, 0x47, 0x4E, 0x34, 0xA7, 0xFC, 0x43, 0xED, 0x03,
+    0x0F, 0x7C, 0x15, 0x63, 0xF1, 0xBA, 0xBD, 0xDF, 0x63, 0x40, 0xC8, 0x2E, 0x0E, 0x54, 0xA8, 0xC5};
+static const uint8_t kTdQeMrenclave[32] = {
+    0xE5, 0xA3, 0xA7, 0xB5, 0xD8, 0x30, 0xC2, 0x95, 0x3B, 0x98, 0x53, 0x4C, 0x6C, 0x59, 0xA3, 0xA3,
+    0x4F, 0xDC, 0x34, 0xE9, 0x33, 0xF7, 0xF5, 0x89, 0x8F, 0x0A, 0x85, 0xCF, 0x08, 0x84, 0x6B, 0xCA};
 
 void vouch_gen_platform_opts_default(vouch_gen_platform_opts *o) {
   static const uint8_t kComps[16] = {11, 11, 2, 2, 255, 1, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0};
@@ -35,6 +44,25 @@ void vouch_gen_platform_opts_default(vouch_gen_platform_opts *o) {
   memcpy(o->qe_mrenclave, kQeMrenclave, 32);
   o->qe_isvprodid = 1;
   memcpy(o->qe_attributes, kQeAttributes, 16);
+}
+
+void vouch_gen_tdx_platform_opts_default(vouch_gen_platform_opts *o) {
+  static const uint8_t kComps[16] = {7, 7, 2, 2, 3, 1, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0};
+  static const uint8_t kFmspc[6] = {0x00, 0x80, 0x6F, 0x05, 0x00, 0x00};
+  static const uint8_t kTeeTcbSvn[16] = {5, 1, 7, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+  vouch_gen_platform_opts_default(o);
+  o->ca = VOUCH_GEN_PLATFORM_CA;
+  memcpy(o->pck.comp_svn, kComps, 16);
+  memcpy(o->pck.cpusvn, kComps, 16);
+  o->pck.pcesvn = 11;
+  memcpy(o->pck.fmspc, kFmspc, 6);
+  o->pck.sgx_type = 1; /* Scalable, as the TDX PCK certificates seen */
+  o->qe_svn = 4;
+  memcpy(o->qe_mrsigner, kIntelTdQeMrsigner, 32);
+  memcpy(o->qe_mrenclave, kTdQeMrenclave, 32);
+  o->qe_isvprodid = 2;
+  o->tdx = true;
+  memcpy(o->tee_tcb_svn, kTeeTcbSvn, 16);
 }
 
 static bool all_zero(const uint8_t *p, size_t n) {
@@ -62,6 +90,8 @@ vouch_status vouch_gen_platform_new(vouch_gen_pki *pki, const vouch_gen_platform
   pl->ca = opts->ca;
   pl->qe_svn = opts->qe_svn;
   pl->cert_data_type = opts->cert_data_type;
+  pl->tdx = opts->tdx;
+  if (opts->tdx) memcpy(pl->tee_tcb_svn, opts->tee_tcb_svn, 16);
   pl->pck = opts->pck;
   if (all_zero(pl->pck.ppid, 16)) gen_derive(pki->seed, "ppid", pl->index, pl->pck.ppid, 16);
   if (opts->ca == VOUCH_GEN_PLATFORM_CA) pl->pck.has_platform_fields = !opts->omit_platform_fields;
@@ -140,4 +170,11 @@ const uint8_t *vouch_gen_platform_qe_report(const vouch_gen_platform *pl) {
 }
 const uint8_t *vouch_gen_platform_qe_report_sig(const vouch_gen_platform *pl) {
   return pl->qe_report_sig;
+}
+
+bool vouch_gen_platform_is_tdx(const vouch_gen_platform *pl) {
+  return pl->tdx;
+}
+const uint8_t *vouch_gen_platform_tee_tcb_svn(const vouch_gen_platform *pl) {
+  return pl->tee_tcb_svn;
 }

@@ -1,6 +1,7 @@
-/* tools/gen/tcbjson.c - TCB Info (v3/v2) and QE Identity (v2) JSON, compact
- * and key-ordered exactly as Intel PCS serves it (spec §7.1, §7.2), signed
- * by the TCB Signing key over the exact bytes of the object text. */
+/* tools/gen/tcbjson.c - TCB Info (v3/v2, "SGX" and "TDX") and QE / TD_QE
+ * Identity (v2) JSON, compact and key-ordered exactly as Intel PCS serves
+ * it (spec §7.1, §7.2), signed by the TCB Signing key over the exact bytes
+ * of the object text. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -74,6 +75,132 @@ void vouch_gen_tcb_info_opts_default(vouch_gen_tcb_info_opts *o, const vouch_gen
   }
 }
 
+/* Advisory IDs of a TDX module level that is not UpToDate.  INTEL-SA-00615
+ * is also on the SWHardeningNeeded TCB level: the union must not repeat
+ * it. */
+static void module_advisories(vouch_gen_tcb_level *l) {
+  l->num_advisory_ids = 0;
+  if (strcmp(l->status, "UpToDate") == 0) return;
+  l->advisory_ids[l->num_advisory_ids++] = "INTEL-SA-01036";
+  l->advisory_ids[l->num_advisory_ids++] = "INTEL-SA-00615";
+}
+
+/* bump_tdx raises the first TDX component from 2 on below 255 (components
+ * 0 and 1 are the module's, matched through the module identity); false
+ * when all are 255. */
+static bool bump_tdx(uint8_t svn[16]) {
+  for (size_t i = 2; i < 16; i++) {
+    if (svn[i] < 255) {
+      svn[i]++;
+      return true;
+    }
+  }
+  return false;
+}
+
+void vouch_gen_tdx_tcb_info_opts_default(vouch_gen_tcb_info_opts *o, const vouch_gen_platform *pl,
+                                         const char *status, const char *module_status) {
+  vouch_gen_platform_opts po;
+  vouch_gen_tdx_platform_opts_default(&po);
+  const vouch_gen_pck_fields *f = pl ? &pl->pck : &po.pck;
+  const uint8_t *svn = pl ? pl->tee_tcb_svn : po.tee_tcb_svn;
+  if (status == NULL) status = "UpToDate";
+  if (module_status == NULL) module_status = "UpToDate";
+
+  memset(o, 0, sizeof(*o));
+  o->version = 3;
+  o->tdx = true;
+  memcpy(o->fmspc, f->fmspc, 6);
+  memcpy(o->pce_id, f->pceid, 2);
+  o->tcb_evaluation_data_number = 17;
+
+  vouch_gen_tcb_level base = {0};
+  memcpy(base.comp_svn, f->comp_svn, 16);
+  base.pcesvn = f->pcesvn;
+  memcpy(base.tdx_svn, svn, 16);
+
+  if (strcmp(status, "UpToDate") != 0) {
+    /* A newer level: the same SGX TCB (so QVL's sgxLevel is this one), a
+     * TDX TCB the platform does not reach. */
+    vouch_gen_tcb_level *n = &o->levels[o->num_levels++];
+    *n = base;
+    if (!bump_tdx(n->tdx_svn)) {
+      if (n->comp_svn[0] < 255) {
+        n->comp_svn[0]++;
+      } else {
+        n->pcesvn++;
+      }
+    }
+    n->status = "UpToDate";
+  }
+  vouch_gen_tcb_level *m = &o->levels[o->num_levels++];
+  *m = base;
+  m->status = status;
+  default_advisories(m);
+
+  if (base.comp_svn[0] > 0 || base.pcesvn > 0) { /* an older level */
+    vouch_gen_tcb_level *old = &o->levels[o->num_levels++];
+    *old = base;
+    if (old->comp_svn[0] > 0) {
+      old->comp_svn[0]--;
+    } else {
+      old->pcesvn--;
+    }
+    if (old->tdx_svn[2] > 0) old->tdx_svn[2]--;
+    old->status = "OutOfDate";
+    default_advisories(old);
+  }
+
+  /* Intel's module: MRSIGNER zero, attributes 0, mask all ones. */
+  memset(o->tdx_module.attributes_mask, 0xFF, 8);
+  uint8_t major = svn[1];
+  if (major == 0) return; /* the module is matched through tdxModule alone */
+  vouch_gen_tdx_module_identity *decoy = &o->module_ids[o->num_module_ids++];
+  decoy->major = (uint8_t)(major ^ 2);
+  memset(decoy->attributes_mask, 0xFF, 8);
+  decoy->levels[0].status = "UpToDate";
+  decoy->num_levels = 1;
+
+  vouch_gen_tdx_module_identity *mid = &o->module_ids[o->num_module_ids++];
+  mid->major = major;
+  memset(mid->attributes_mask, 0xFF, 8);
+  uint16_t msvn = svn[0];
+  if (strcmp(module_status, "UpToDate") != 0) {
+    vouch_gen_tcb_level *n = &mid->levels[mid->num_levels++];
+    n->isvsvn = (uint16_t)(msvn + 1);
+    n->status = "UpToDate";
+  }
+  vouch_gen_tcb_level *ml = &mid->levels[mid->num_levels++];
+  ml->isvsvn = msvn;
+  ml->status = module_status;
+  module_advisories(ml);
+  if (msvn > 0) {
+    vouch_gen_tcb_level *old = &mid->levels[mid->num_levels++];
+    old->isvsvn = (uint16_t)(msvn - 1);
+    old->status = "OutOfDate";
+    module_advisories(old);
+  }
+}
+
+void vouch_gen_td_qe_identity_opts_default(vouch_gen_qe_identity_opts *o) {
+  static const uint8_t kMrsigner[32] = {0xDC, 0x9E, 0x2A, 0x7C, 0x6F, 0x94, 0x8F, 0x17,
+                                        0x47, 0x4E, 0x34, 0xA7, 0xFC, 0x43, 0xED, 0x03,
+                                        0x0F, 0x7C, 0x15, 0x63, 0xF1, 0xBA, 0xBD, 0xDF,
+                                        0x63, 0x40, 0xC8, 0x2E, 0x0E, 0x54, 0xA8, 0xC5};
+  vouch_gen_qe_identity_opts_default(o);
+  o->id = "TD_QE";
+  memcpy(o->mrsigner, kMrsigner, 32);
+  o->isvprodid = 2;
+  memset(o->levels, 0, sizeof(o->levels));
+  o->num_levels = 2;
+  o->levels[0].isvsvn = 4;
+  o->levels[0].status = "UpToDate";
+  o->levels[1].isvsvn = 2;
+  o->levels[1].status = "OutOfDate";
+  o->levels[1].advisory_ids[0] = "INTEL-SA-00837";
+  o->levels[1].num_advisory_ids = 1;
+}
+
 void vouch_gen_qe_identity_opts_default(vouch_gen_qe_identity_opts *o) {
   static const uint8_t kMrsigner[32] = {0x8C, 0x4F, 0x57, 0x75, 0xD7, 0x96, 0x50, 0x3E,
                                         0x96, 0x13, 0x7F, 0x77, 0xC6, 0x8A, 0x82, 0x9A,
@@ -116,7 +243,7 @@ static void json_time(vouch_json *j, int64_t t) {
 }
 
 static void json_hex_upper(vouch_json *j, const uint8_t *data, size_t len) {
-  char s[2 * 32 + 1];
+  char s[2 * 48 + 1];
   vouch_hex_encode_upper(data, len, s);
   vouch_json_string(j, s);
 }
@@ -143,6 +270,66 @@ static void json_level_tail(vouch_json *j, const vouch_gen_tcb_level *l, size_t 
       vouch_json_string(j, l->advisory_ids[k] ? l->advisory_ids[k] : "");
     vouch_json_end_array(j);
   }
+}
+
+static void json_components(vouch_json *j, const char *key, const uint8_t svn[16]) {
+  vouch_json_key(j, key);
+  vouch_json_begin_array(j);
+  for (size_t c = 0; c < 16; c++) {
+    vouch_json_begin_object(j);
+    vouch_json_key(j, "svn");
+    vouch_json_uint(j, svn[c]);
+    vouch_json_end_object(j);
+  }
+  vouch_json_end_array(j);
+}
+
+/* json_tdx_module writes tdxModule and tdxModuleIdentities (Intel's key
+ * order: mrsigner, attributes, attributesMask; identities add id first
+ * and tcbLevels last). */
+static void json_tdx_module(vouch_json *j, const vouch_gen_tcb_info_opts *o, int64_t now) {
+  vouch_json_key(j, "tdxModule");
+  vouch_json_begin_object(j);
+  vouch_json_key(j, "mrsigner");
+  json_hex_upper(j, o->tdx_module.mrsigner, 48);
+  vouch_json_key(j, "attributes");
+  json_hex_upper(j, o->tdx_module.attributes, 8);
+  vouch_json_key(j, "attributesMask");
+  json_hex_upper(j, o->tdx_module.attributes_mask, 8);
+  vouch_json_end_object(j);
+  if (o->num_module_ids == 0) return;
+  vouch_json_key(j, "tdxModuleIdentities");
+  vouch_json_begin_array(j);
+  for (size_t m = 0; m < o->num_module_ids; m++) {
+    const vouch_gen_tdx_module_identity *mid = &o->module_ids[m];
+    char id[16];
+    snprintf(id, sizeof(id), "TDX_%02X", (unsigned)mid->major);
+    vouch_json_begin_object(j);
+    vouch_json_key(j, "id");
+    vouch_json_string(j, id);
+    vouch_json_key(j, "mrsigner");
+    json_hex_upper(j, mid->mrsigner, 48);
+    vouch_json_key(j, "attributes");
+    json_hex_upper(j, mid->attributes, 8);
+    vouch_json_key(j, "attributesMask");
+    json_hex_upper(j, mid->attributes_mask, 8);
+    vouch_json_key(j, "tcbLevels");
+    vouch_json_begin_array(j);
+    for (size_t i = 0; i < mid->num_levels; i++) {
+      const vouch_gen_tcb_level *l = &mid->levels[i];
+      vouch_json_begin_object(j);
+      vouch_json_key(j, "tcb");
+      vouch_json_begin_object(j);
+      vouch_json_key(j, "isvsvn");
+      vouch_json_uint(j, l->isvsvn);
+      vouch_json_end_object(j);
+      json_level_tail(j, l, i, now);
+      vouch_json_end_object(j);
+    }
+    vouch_json_end_array(j);
+    vouch_json_end_object(j);
+  }
+  vouch_json_end_array(j);
 }
 
 static void doc_window(int64_t now, vouch_gen_validity v, int64_t issue, int64_t next,
@@ -180,10 +367,19 @@ vouch_status vouch_gen_tcb_info_new(const vouch_gen_pki *pki, const vouch_gen_tc
     return vouch_fail(err, VOUCH_E_ARG, "gen: tcb info: too many levels");
   if (o->version != 2 && o->version != 3)
     return vouch_fail(err, VOUCH_E_ARG, "gen: tcb info: version %d not supported", o->version);
+  bool tdx = o->tdx && o->version == 3;
+  if (o->tdx && o->version != 3)
+    return vouch_fail(err, VOUCH_E_ARG, "gen: tcb info: TDX parts need version 3");
+  if (tdx && o->num_module_ids > VOUCH_GEN_MAX_MODULE_IDS)
+    return vouch_fail(err, VOUCH_E_ARG, "gen: tcb info: too many module identities");
+  for (size_t m = 0; tdx && m < o->num_module_ids; m++)
+    if (o->module_ids[m].num_levels > VOUCH_GEN_MAX_MODULE_LEVELS)
+      return vouch_fail(err, VOUCH_E_ARG, "gen: tcb info: too many module levels");
   vouch_gen_tcb_info *ti = calloc(1, sizeof(*ti));
   if (ti == NULL) return vouch_fail(err, VOUCH_E_NOMEM, "gen: tcb info: out of memory");
   ti->version = o->version;
-  snprintf(ti->id, sizeof(ti->id), "%s", o->version == 2 ? "" : (o->id ? o->id : "SGX"));
+  snprintf(ti->id, sizeof(ti->id), "%s",
+           o->version == 2 ? "" : (o->id ? o->id : (tdx ? "TDX" : "SGX")));
   memcpy(ti->fmspc, o->fmspc, 6);
   ti->eval_number = o->tcb_evaluation_data_number;
   doc_window(pki->now, o->validity, o->issue_date, o->next_update, &ti->issue_date,
@@ -212,6 +408,7 @@ vouch_status vouch_gen_tcb_info_new(const vouch_gen_pki *pki, const vouch_gen_tc
   vouch_json_int(&j, o->tcb_type);
   vouch_json_key(&j, "tcbEvaluationDataNumber");
   vouch_json_uint(&j, o->tcb_evaluation_data_number);
+  if (tdx) json_tdx_module(&j, o, pki->now);
   vouch_json_key(&j, "tcbLevels");
   vouch_json_begin_array(&j);
   for (size_t i = 0; i < o->num_levels; i++) {
@@ -220,15 +417,7 @@ vouch_status vouch_gen_tcb_info_new(const vouch_gen_pki *pki, const vouch_gen_tc
     vouch_json_key(&j, "tcb");
     vouch_json_begin_object(&j);
     if (o->version == 3) {
-      vouch_json_key(&j, "sgxtcbcomponents");
-      vouch_json_begin_array(&j);
-      for (size_t c = 0; c < 16; c++) {
-        vouch_json_begin_object(&j);
-        vouch_json_key(&j, "svn");
-        vouch_json_uint(&j, l->comp_svn[c]);
-        vouch_json_end_object(&j);
-      }
-      vouch_json_end_array(&j);
+      json_components(&j, "sgxtcbcomponents", l->comp_svn);
     } else {
       for (size_t c = 0; c < 16; c++) {
         char key[32];
@@ -239,6 +428,7 @@ vouch_status vouch_gen_tcb_info_new(const vouch_gen_pki *pki, const vouch_gen_tc
     }
     vouch_json_key(&j, "pcesvn");
     vouch_json_uint(&j, l->pcesvn);
+    if (tdx) json_components(&j, "tdxtcbcomponents", l->tdx_svn);
     vouch_json_end_object(&j);
     json_level_tail(&j, l, i, pki->now);
     vouch_json_end_object(&j);

@@ -490,7 +490,9 @@ static bool relaunch_advised(const vouch_dcap_job *j, vouch_tcb_status converged
   }
   if (converged != VOUCH_TCB_OUT_OF_DATE && converged != VOUCH_TCB_OUT_OF_DATE_CONFIGURATION_NEEDED)
     return false;
-  if (rep->has_module_status && rep->module_status != VOUCH_TCB_OUT_OF_DATE) return false;
+  /* Only a module that is out of date can be fixed by a relaunch; without
+   * module levels (major version 0) QVL takes the module as fine. */
+  if (!rep->has_module_status || rep->module_status != VOUCH_TCB_OUT_OF_DATE) return false;
   /* TEE_TCB_SVN2 against the newest level. */
   const vouch_tcb_info *ti = &j->in->tcb_info->tcb_info;
   size_t order[VOUCH_LIMIT_TCB_LEVELS];

@@ -1,0 +1,1 @@
+vouch_fuzz_target(eventlog LIBS vouch_tpm PkgConfig::JANSSON)

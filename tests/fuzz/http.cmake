@@ -1,0 +1,1 @@
+vouch_fuzz_target(http LIBS vouch_server)

@@ -1,0 +1,1 @@
+vouch_fuzz_target(http_response LIBS vouch_loadgen)

@@ -1,0 +1,1 @@
+vouch_fuzz_target(snp_report LIBS vouch_snp)

@@ -1,0 +1,1 @@
+vouch_fuzz_target(tpm_attest LIBS vouch_tpm)

@@ -1,0 +1,1 @@
+vouch_fuzz_target(vcek_ext LIBS vouch_snp)
