@@ -125,7 +125,10 @@ void engine_batch_put(struct vouch_engine *e, vouch_batch *b) {
 }
 
 static void batch_free(vouch_batch *b) {
-  for (size_t i = 0; i < b->num_lines; i++) vouch_policy_free(b->lines[i].policy);
+  for (size_t i = 0; i < b->num_lines; i++) {
+    vouch_policy_free(b->lines[i].policy);
+    vouch_cert_free(b->lines[i].policy_signer);
+  }
   free(b->text);
   free(b->lines);
   vouch_buf_free(&b->out);
@@ -413,6 +416,7 @@ static void process_batch(worker *w, vouch_batch *b) {
     if (w->e->cfg.token && policy) {
       vouch_token_config tc = *w->e->cfg.token;
       if (l->unsigned_token) tc.unsigned_token = true;
+      if (l->policy_signer) tc.policy_signer = l->policy_signer;
       a.token_wanted = true;
       vouch_buf_reset(&w->token_out);
       if (vouch_issue_token(&tc, policy, &a, env, r, &w->token_claims, &w->token_out, NULL) ==
@@ -656,6 +660,8 @@ static void deliver(struct vouch_engine *e, vouch_batch *b) {
       if (l->fn) l->fn(l->user, json, l->out_len, l->verdict);
       vouch_policy_free(l->policy);
       l->policy = NULL;
+      vouch_cert_free(l->policy_signer);
+      l->policy_signer = NULL;
     }
     e->pending_items -= n->num_lines;
     for (int k = 0; k < 4; k++) atomic_fetch_add(&e->by_verdict[k], n->by_verdict[k]);
@@ -693,6 +699,8 @@ vouch_status vouch_engine_submit_item(struct vouch_engine *e, const char *line, 
   if (opts) {
     if (opts->policy) vouch_policy_up_ref(opts->policy);
     l->policy = opts->policy;
+    if (opts->policy_signer) vouch_cert_up_ref(opts->policy_signer);
+    l->policy_signer = opts->policy_signer;
     l->unsigned_token = opts->unsigned_token;
   }
   e->pending_items++;

@@ -30,6 +30,7 @@
 struct vouch_anchors;
 struct vouch_policy;
 struct vouch_token_config;
+struct vouch_cert;
 struct vouch_engine;
 
 typedef struct {
@@ -115,6 +116,8 @@ typedef struct {
                                   the callback has run), or NULL */
   bool unsigned_token;         /* the token is unsigned (alg none), as for a
                                   draft policy */
+  struct vouch_cert *policy_signer; /* the policy's signer, for the token's
+                                       x-ms-policy-signer (a reference is taken), or NULL */
 } vouch_item_opts;
 
 /* vouch_engine_submit_item is vouch_engine_submit with options. */

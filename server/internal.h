@@ -211,7 +211,7 @@ void conn_mark_dirty(conn *c);
 /* server_submit hands an envelope to the current engine; without one
  * (offline) or when it refuses, |r| is answered 503. */
 void server_submit(server *s, req *r, const char *line, size_t len, struct vouch_policy *policy,
-                   bool unsigned_token);
+                   bool unsigned_token, struct vouch_cert *policy_signer);
 /* server_keys: the current key store, or NULL (offline). */
 struct vouch_keystore *server_keys(server *s);
 int server_token_alg(const server *s);

@@ -324,13 +324,14 @@ static void on_engine_result(void *user, const char *json, size_t len, int verdi
 }
 
 void server_submit(server *s, req *r, const char *line, size_t len, struct vouch_policy *policy,
-                   bool unsigned_token) {
+                   bool unsigned_token, struct vouch_cert *policy_signer) {
   egen *g = s->offline ? NULL : s->gen[s->cur_gen];
   if (g == NULL) {
     req_error(r, 503, "ServiceUnavailable", "the verification engine is not running");
     return;
   }
-  vouch_item_opts o = {.policy = policy, .unsigned_token = unsigned_token};
+  vouch_item_opts o = {.policy = policy, .unsigned_token = unsigned_token,
+                       .policy_signer = policy_signer};
   r->in_engine = true;
   r->c->in_engine++;
   s->in_flight++;

@@ -16,6 +16,7 @@
 #include "crypto/crypto.h"
 #include "policy/policy.h"
 #include "server/internal.h"
+#include "verifiers/snp/snp.h"
 #include "token/token.h"
 
 const char *const kTypeNames[T_COUNT] = {"SgxEnclave", "OpenEnclave", "TdxVm", "SevSnpVm", "Tpm"};
@@ -122,7 +123,98 @@ enum {
   F_COUNT
 };
 
+/* attest_tpm: POST /attest/Tpm takes vouch's TPM evidence object (quote,
+ * signature, AK, PCRs, event log, nonce: verifiers/tpm/tpm.h) as the body;
+ * Azure's multi-round TPM/VBS protocol is out of scope. */
+static void attest_tpm(server *s, req *r) {
+  vouch_buf line;
+  vouch_buf_init(&line, 0);
+  vouch_json_members it;
+  vouch_json_members_init(&it, r->body.data ? r->body.data : "", r->body.len);
+  vouch_json_member m;
+  bool has = false;
+  if (r->body.len == 0 || vouch_json_members_next(&it, &m, &has, NULL) != VOUCH_OK) {
+    req_error(r, 400, "InvalidParameter",
+              "the body must be a TPM evidence object {\"quote\", \"signature\", \"ak_pub\", ...}");
+    goto done;
+  }
+  vouch_json j;
+  vouch_json_init(&j, &line);
+  vouch_json_begin_object(&j);
+  vouch_json_key(&j, "id");
+  vouch_json_string(&j, r->id);
+  vouch_json_key(&j, "type");
+  vouch_json_string(&j, "tpm");
+  vouch_json_key(&j, "evidence");
+  vouch_json_raw(&j, r->body.data, r->body.len); /* checked again by the TPM verifier */
+  vouch_json_key(&j, "at");
+  vouch_json_int(&j, s->cfg.at != 0 ? s->cfg.at : (int64_t)time(NULL));
+  vouch_json_end_object(&j);
+  if (vouch_buf_status(&line) != VOUCH_OK) {
+    req_error(r, 500, "InternalError", "cannot build the evidence envelope");
+    goto done;
+  }
+  if (s->in_flight >= s->lim.max_in_flight) {
+    req_error(r, 503, "ServiceUnavailable",
+              "%zu attestation requests are in flight (the limit): retry shortly", s->in_flight);
+    goto done;
+  }
+  struct vouch_policy *p = admin_policy(s, T_TPM);
+  server_submit(s, r, line.data, line.len, p, false, p ? s->policies[T_TPM].signer : NULL);
+done:
+  vouch_buf_free(&line);
+}
+
+/* put_snp_evidence: SevSnpVm's "report" is base64 of a JSON document
+ * {"SnpReport": base64url(report or Azure HCL report), "VcekCertChain":
+ * base64(PEM chain)} (spec/maa-api.md §2): the envelope gets the report and
+ * the certificates as inline collateral. */
+static bool put_snp_evidence(req *r, const field *q, vouch_json *j, vouch_buf *tmp) {
+  size_t rl = 0;
+  char *rep = text(q, &rl);
+  uint8_t *report = NULL;
+  size_t report_len = 0;
+  bool is_hcl = false;
+  vouch_snp_collateral coll = {0};
+  vouch_err err = {0};
+  bool ok = rep != NULL && vouch_snp_maa_request_parse(rep, rl, &report, &report_len, &is_hcl,
+                                                       &coll, &err) == VOUCH_OK;
+  free(rep);
+  if (!ok) {
+    vouch_snp_collateral_cleanup(&coll);
+    req_error(r, 400, "InvalidParameter", "\"report\": %s",
+              err.msg[0] ? err.msg : "not base64 of {\"SnpReport\", \"VcekCertChain\"}");
+    return false;
+  }
+  vouch_json_key(j, "type");
+  vouch_json_string(j, is_hcl ? "snp-azure" : "snp");
+  vouch_json_key(j, "evidence");
+  vouch_buf_reset(tmp);
+  vouch_base64url_encode(tmp, report, report_len);
+  vouch_json_string_len(j, vouch_buf_cstr(tmp), tmp->len);
+  vouch_json_key(j, "collateral");
+  vouch_json_begin_object(j);
+  for (size_t i = 0; i < coll.num_certs; i++) {
+    char key[16];
+    snprintf(key, sizeof key, "cert%zu", i);
+    size_t dl = 0;
+    const uint8_t *der = vouch_cert_der(coll.certs[i], &dl);
+    vouch_buf_reset(tmp);
+    vouch_base64_encode(tmp, der, dl);
+    vouch_json_key(j, key);
+    vouch_json_string_len(j, vouch_buf_cstr(tmp), tmp->len);
+  }
+  vouch_json_end_object(j);
+  free(report);
+  vouch_snp_collateral_cleanup(&coll);
+  return true;
+}
+
 static void attest(server *s, req *r, att_type t) {
+  if (t == T_TPM) {
+    attest_tpm(s, r);
+    return;
+  }
   static const char *const kNames[F_COUNT] = {"quote",
                                               "report",
                                               "Quote",
@@ -146,8 +238,8 @@ static void attest(server *s, req *r, att_type t) {
   /* The evidence: "quote" (SGX, TDX) or "report" (Open Enclave); the 2018
    * preview's {"Quote", "EnclaveHeldData"} is accepted for SGX. */
   bool oe = t == T_OE;
-  const char *name = oe ? "report" : "quote";
-  field *q = oe ? &f[F_REPORT] : &f[F_QUOTE];
+  const char *name = (oe || t == T_SNP) ? "report" : "quote";
+  field *q = (oe || t == T_SNP) ? &f[F_REPORT] : &f[F_QUOTE];
   field *rt_data = NULL;
   bool legacy = false;
   if (!q->present && t == T_SGX && f[F_LEGACY_QUOTE].present) {
@@ -199,7 +291,7 @@ static void attest(server *s, req *r, att_type t) {
     /* Its binding (SGX: SHA-256 of it = the low half of CONFIGID) is not
      * checked by the verifiers yet: refusing beats silently ignoring it. */
     req_error(r, 400, "InvalidParameter", "initTimeData is not supported for %s yet",
-              t == T_TDX ? "TDX" : "SGX");
+              t == T_TDX ? "TDX" : t == T_SNP ? "SEV-SNP" : "SGX");
     goto done;
   }
   size_t nonce_len = 0;
@@ -237,10 +329,16 @@ static void attest(server *s, req *r, att_type t) {
   vouch_json_begin_object(&j);
   vouch_json_key(&j, "id");
   vouch_json_string(&j, r->id);
-  vouch_json_key(&j, "type");
-  vouch_json_string(&j, t == T_TDX ? "tdx" : "sgx");
-  vouch_json_key(&j, "evidence");
-  if (oe) {
+  if (t == T_SNP) {
+    if (!put_snp_evidence(r, q, &j, &b64)) goto done;
+  } else {
+    vouch_json_key(&j, "type");
+    vouch_json_string(&j, t == T_TDX ? "tdx" : "sgx");
+    vouch_json_key(&j, "evidence");
+  }
+  if (t == T_SNP) {
+    /* evidence and collateral written above */
+  } else if (oe) {
     /* The Open Enclave report (oe_report_header_t): version 1, type 2 (remote:
      * an SGX quote follows), the size of what follows; then the quote. */
     size_t rl = 0, ev_len = 0;
@@ -312,7 +410,9 @@ static void attest(server *s, req *r, att_type t) {
     goto done;
   }
   struct vouch_policy *policy = draft ? draft : admin_policy(s, t);
-  server_submit(s, r, line.data, line.len, policy, draft != NULL);
+  /* Tokens under an uploaded signed policy carry its signer (spec §3). */
+  server_submit(s, r, line.data, line.len, policy, draft != NULL,
+                draft || !policy ? NULL : s->policies[t].signer);
 done:
   vouch_policy_free(draft); /* the engine holds its own reference */
   free(ev);
@@ -516,10 +616,6 @@ static void dispatch(server *s, req *r, const char *path) {
                             : R_ATTEST_OTHER;
     if (!method_is(r, HTTP_POST))
       wrong_method(r, "POST");
-    else if (t != T_SGX && t != T_OE && t != T_TDX)
-      req_error(r, 400, "InvalidParameter",
-                "%s attestation is not supported yet (SgxEnclave, OpenEnclave and TdxVm are)",
-                kTypeNames[t]);
     else
       attest(s, r, t);
   } else if (starts(path, "/policies/", &rest) &&

@@ -3,8 +3,9 @@
  * the evidence verified by the engine's worker pool (engine/vouch.h).
  *
  * The loop thread owns every connection and never does crypto on the
- * attestation path: it parses requests (Debian's http-parser; request bodies
- * with jansson), builds one evidence envelope per attest request, hands it
+ * attestation path: it parses requests (Debian's http-parser; attest bodies
+ * with base's span scanner, as envelopes are read; admin bodies with
+ * jansson), builds one evidence envelope per attest request, hands it
  * to the engine, and writes the response when the engine's callback
  * delivers the result (woken through the engine's eventfd).  Responses on
  * one connection go out in request order (pipelining).  Admin routes

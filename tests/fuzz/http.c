@@ -1,6 +1,7 @@
 /* Fuzz target: the server's request layer without sockets: http-parser,
- * the header/body limits, routing, attest request bodies (jansson, base64,
- * the Open Enclave header, draft policies) and envelope building, through
+ * the header/body limits, routing, attest request bodies (the span scanner,
+ * base64, the Open Enclave header, draft policies) and envelope building, and
+ * the admin routes' refusals (no admin configured), through
  * one simulated connection of an offline server (vouch_server_feed).  The
  * first input byte picks the size of the pieces the bytes arrive in (0: all
  * at once), since request boundaries inside a receive are where parsers

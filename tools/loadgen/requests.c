@@ -183,7 +183,7 @@ vouch_status vouch_lg_load_corpus(const char *file, const vouch_lg_url *u, vouch
     char *nl = have ? memchr(buf, '\n', have) : NULL;
     if (nl == NULL && !eof) {
       if (have == cap) {
-        if (cap > VOUCH_LIMIT_LINE) {
+        if (cap >= VOUCH_LIMIT_LINE) {
           s = vouch_fail(err, VOUCH_E_LIMIT, "%s line %llu: longer than %d bytes", file,
                          (unsigned long long)line_no + 1, VOUCH_LIMIT_LINE);
           goto done;
