@@ -19,6 +19,7 @@
 #include "engine/vouch.h"
 #include "policy/policy.h"
 #include "token/token.h"
+#include "verifiers/snp/snp.h"
 #include "tools/commands.h"
 
 /* Exit codes (documented in --help). */
@@ -31,8 +32,8 @@ enum {
 };
 
 static const char kMainHelp[] =
-    "vouch " VOUCH_VERSION " - attestation evidence verifier (Intel SGX and TDX today;\n"
-    "AMD SEV-SNP and TPM 2.0 are coming)\n"
+    "vouch " VOUCH_VERSION " - attestation evidence verifier: Intel SGX and TDX quotes, AMD\n"
+    "SEV-SNP reports (and Azure's HCL report), TPM 2.0 quotes with event logs\n"
     "\n"
     "usage: vouch <command> [options]\n"
     "\n"
@@ -51,7 +52,7 @@ static const char kMainHelp[] =
 
 static const char kVerifyHelp[] =
     "usage: vouch verify [options] [FILE.ndjson ... | -]\n"
-    "       vouch verify --type sgx|tdx --evidence QUOTE [options]\n"
+    "       vouch verify --type sgx|tdx|snp|snp-azure|tpm --evidence FILE [options]\n"
     "\n"
     "Bulk mode reads evidence envelopes, one JSON object per line:\n"
     "  {\"id\": \"q-1\", \"type\": \"sgx\", \"evidence\": \"<base64url quote>\",\n"
@@ -66,11 +67,18 @@ static const char kVerifyHelp[] =
     "one JSON result.\n"
     "\n"
     "options:\n"
-    "  --type TYPE                evidence type for --evidence (sgx, tdx)\n"
+    "  --type TYPE                evidence type for --evidence: sgx, tdx (Intel DCAP quotes),\n"
+    "                             snp (an AMD SEV-SNP report), snp-azure (Azure's HCL report),\n"
+    "                             tpm (a JSON object: quote, signature, ak_pub|ak_pem|ak_jwk|\n"
+    "                             ak_cert, ek_pub, pcrs|pcr_values, selection, event_log, nonce)\n"
     "  --evidence FILE            a raw quote (binary, or base64 text)\n"
     "  --collateral FILE|DIR      collateral.json bundle, or a collateral directory\n"
-    "                             (see 'vouch collateral --help'); inline collateral in an\n"
-    "                             envelope takes precedence\n"
+    "                             (see 'vouch collateral --help'); repeatable (bundles are\n"
+    "                             merged); inline collateral in an envelope takes precedence.\n"
+    "                             SEV-SNP (--type snp): the VCEK/VLEK, and optionally ASK/ARK\n"
+    "                             and CRLs, PEM or DER (the AMD ARKs are built in and\n"
+    "                             pinned); in bulk, SNP envelopes carry them inline:\n"
+    "                             \"collateral\": {\"vcek\": \"<base64 DER or PEM>\", ...}\n"
     "  --trust-anchor PEM         trust this root too (repeatable); the Intel SGX Root CA\n"
     "                             is built in and pinned by its SHA-256 fingerprint\n"
     "  --at TIME                  verify as of TIME (RFC 3339 or Unix seconds); default now.\n"
@@ -301,8 +309,11 @@ static int cmd_verify(int argc, char **argv) {
       {"quiet", no_argument, NULL, 'q'},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0}};
-  const char *type = NULL, *evidence = NULL, *collateral = NULL, *output = NULL;
+  const char *type = NULL, *evidence = NULL, *output = NULL;
   const char *policy_file = NULL;
+  const char *collaterals[16];
+  int num_collaterals = 0;
+  vouch_snp_collateral snp_coll = {0};
   bool want_token = false;
   vouch_jws_alg token_alg = VOUCH_JWS_RS256;
   vouch_token_format token_format = VOUCH_TOKEN_FORMAT_JWT;
@@ -325,7 +336,13 @@ static int cmd_verify(int argc, char **argv) {
     switch (c) {
       case O_TYPE: type = optarg; break;
       case O_EVIDENCE: evidence = optarg; break;
-      case O_COLLATERAL: collateral = optarg; break;
+      case O_COLLATERAL:
+        if (num_collaterals == 16) {
+          usage_error("verify", "at most 16 --collateral options");
+          return EXIT_USAGE;
+        }
+        collaterals[num_collaterals++] = optarg;
+        break;
       case O_ANCHOR:
         if (num_anchors == 16) {
           usage_error("verify", "at most 16 --trust-anchor options");
@@ -425,11 +442,30 @@ static int cmd_verify(int argc, char **argv) {
     usage_error("verify", "give either --evidence or envelope files, not both");
     return EXIT_USAGE;
   }
-  if (evidence != NULL &&
-      (type == NULL || (strcmp(type, "sgx") != 0 && strcmp(type, "tdx") != 0))) {
-    usage_error("verify", "--evidence needs --type sgx or --type tdx (an Intel DCAP quote)");
-    return EXIT_USAGE;
+  vouch_evidence_type single_type = VOUCH_EV_SGX;
+  if (evidence != NULL) {
+    static const struct {
+      const char *name;
+      vouch_evidence_type type;
+    } kTypes[] = {{"sgx", VOUCH_EV_SGX},
+                  {"tdx", VOUCH_EV_TDX},
+                  {"snp", VOUCH_EV_SNP},
+                  {"snp-azure", VOUCH_EV_SNP_AZURE},
+                  {"tpm", VOUCH_EV_TPM}};
+    bool known = false;
+    for (size_t i = 0; type != NULL && i < sizeof kTypes / sizeof kTypes[0]; i++) {
+      if (strcmp(type, kTypes[i].name) == 0) {
+        single_type = kTypes[i].type;
+        known = true;
+      }
+    }
+    if (!known) {
+      usage_error("verify", "--evidence needs --type sgx, tdx, snp, snp-azure or tpm");
+      return EXIT_USAGE;
+    }
   }
+  bool snp_single = evidence != NULL &&
+                    (single_type == VOUCH_EV_SNP || single_type == VOUCH_EV_SNP_AZURE);
   if (resume && (!ecfg.ordered || output == NULL)) {
     usage_error("verify", "--resume needs --ordered and --output FILE (it continues that file)");
     return EXIT_USAGE;
@@ -440,10 +476,23 @@ static int cmd_verify(int argc, char **argv) {
   int rc = EXIT_SETUP;
   struct vouch_engine *engine = NULL;
   int out_fd = STDOUT_FILENO;
-  if (vouch_setup_load(&setup, anchors, (size_t)num_anchors, &collateral,
-                       collateral != NULL ? 1 : 0, &err) != VOUCH_OK) {
+  /* SEV-SNP takes certificates (VCEK/VLEK, ASK, ARK) and CRLs as
+   * collateral, recognized by content; DCAP takes bundles or a directory. */
+  if (vouch_setup_load(&setup, anchors, (size_t)num_anchors, collaterals,
+                       snp_single ? 0 : (size_t)num_collaterals, &err) != VOUCH_OK) {
     fprintf(stderr, "vouch verify: %s\n", err.msg);
     goto done;
+  }
+  for (int i = 0; snp_single && i < num_collaterals; i++) {
+    uint8_t *bytes = NULL;
+    size_t blen = 0;
+    vouch_status s = vouch_read_file(collaterals[i], 1 << 20, &bytes, &blen, &err);
+    if (s == VOUCH_OK) s = vouch_snp_collateral_add(&snp_coll, bytes, blen, &err);
+    free(bytes);
+    if (s != VOUCH_OK) {
+      fprintf(stderr, "vouch verify: --collateral %s: %s\n", collaterals[i], err.msg);
+      goto done;
+    }
   }
   if (policy_file != NULL) {
     if (vouch_load_policy(policy_file, &policy, &err) != VOUCH_OK) {
@@ -526,7 +575,8 @@ static int cmd_verify(int argc, char **argv) {
                             .anchors = setup.anchors,
                             .collateral = setup.has_bundle ? &setup.bundle : NULL,
                             .source = setup.dir ? &setup.source : NULL, .policy = policy,
-                            .token = want_token ? &token_cfg : NULL};
+                            .token = want_token ? &token_cfg : NULL,
+                            .snp_collateral = &snp_coll};
     FILE *out = stdout;
     if (output != NULL && (out = fopen(output, "w")) == NULL) {
       fprintf(stderr, "vouch verify: cannot write %s: %s\n", output, strerror(errno));
@@ -534,16 +584,22 @@ static int cmd_verify(int argc, char **argv) {
     }
     uint8_t *quote;
     size_t len;
-    if (read_evidence_file(evidence, &quote, &len, &err) != VOUCH_OK) {
+    /* TPM evidence is a JSON object (see --help); the others raw bytes or
+     * base64 text. */
+    vouch_status rs = single_type == VOUCH_EV_TPM
+                          ? vouch_read_file(evidence, VOUCH_LIMIT_LINE, &quote, &len, &err)
+                          : read_evidence_file(evidence, &quote, &len, &err);
+    if (rs != VOUCH_OK) {
       fprintf(stderr, "vouch verify: --evidence %s: %s\n", evidence, err.msg);
       if (out != stdout) fclose(out);
       goto done;
     }
     vouch_envelope env;
     vouch_envelope_init(&env);
-    env.type = strcmp(type, "tdx") == 0 ? VOUCH_EV_TDX : VOUCH_EV_SGX;
+    env.type = single_type;
     env.evidence = quote;
     env.evidence_len = len;
+    env.evidence_is_json = single_type == VOUCH_EV_TPM;
     vouch_result *r = malloc(sizeof(*r));
     if (r != NULL) {
       vouch_verify_one(&cfg, &env, r);
@@ -662,6 +718,7 @@ done:
   vouch_policy_free(policy);
   for (int t = 0; t < VOUCH_EV_COUNT; t++) vouch_policy_free(policy_by_type[t]);
   vouch_keystore_close(keystore);
+  vouch_snp_collateral_cleanup(&snp_coll);
   return rc;
 }
 

@@ -120,4 +120,23 @@ assert "nonce" in by["tpm-bad-nonce"]["error"]["message"], by["tpm-bad-nonce"]["
 assert rc == 1, f"exit code {rc}, want 1 (contraindicated items, none error)"
 sys.exit(1 if failed else 0)
 EOF
+# Single mode: `vouch verify --type snp|tpm --evidence FILE`.
+"$PY" - "$WORK" <<'EOF2'
+import json, sys
+w = sys.argv[1]
+for l in open(f"{w}/in.ndjson"):
+    o = json.loads(l)
+    if o["id"] == "tpm": json.dump(o["evidence"], open(f"{w}/tpm.json", "w"))
+EOF2
+out=$("$VOUCH" verify -q --type tpm --evidence "$WORK/tpm.json")
+echo "$out" | grep -q '"status":"affirming"' || { echo "FAIL: single-mode TPM: $out" >&2; exit 1; }
+rc=0
+out=$("$VOUCH" verify -q --type snp --evidence "$V/snp/milan-virtee/neg-tampered-measurement.bin" \
+  --collateral "$V/snp/milan-virtee/vcek.der" --at 2025-06-01T00:00:00Z) || rc=$?
+echo "$out" | grep -q 'report signature invalid' && [ "$rc" = 1 ] ||
+  { echo "FAIL: single-mode SNP tampered: rc $rc $out" >&2; exit 1; }
+out=$("$VOUCH" verify -q --type snp --evidence "$V/snp/milan-virtee/report.bin" \
+  --collateral "$V/snp/milan-virtee/vcek.der" --collateral "$V/snp/milan-virtee/ask.pem" \
+  --collateral "$V/snp/milan-virtee/ark.pem" --at 2025-06-01T00:00:00Z)
+echo "$out" | grep -q '"status":"affirming"' || { echo "FAIL: single-mode SNP: $out" >&2; exit 1; }
 echo "all TEEs: ok"
