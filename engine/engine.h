@@ -41,6 +41,8 @@ typedef struct {
   size_t runtime_data_len;
   bool has_nonce;
   char nonce[VOUCH_ENVELOPE_NONCE_MAX];
+  const uint8_t *event_log; /* TDX: a CCEL event log (decoded, in |scratch|), or NULL */
+  size_t event_log_len;
   bool has_at;
   int64_t at;
   const char *collateral; /* raw JSON span of "collateral" (borrowed from the line) */
@@ -213,6 +215,13 @@ bool vouch_envelope_sgx_opts(const vouch_envelope *env, int64_t default_at, bool
 bool vouch_verify_direct(const vouch_envelope *env, int64_t default_at, bool allow_expired,
                          const struct vouch_anchors *anchors, const void *snp_collateral,
                          vouch_result *out);
+
+/* vouch_check_event_log: for a TDX item whose envelope carries a CCEL
+ * "event_log", replays it into RTMR0-3 and requires the quote's values
+ * (contraindicated, E_BINDING, naming the RTMR, when they differ); on
+ * success the claim tdx_event_log_replayed is true.  Items that did not
+ * verify are left as they are. */
+void vouch_check_event_log(const vouch_envelope *env, vouch_result *r);
 
 /* vouch_verify_one verifies one decoded envelope into |out|. */
 void vouch_verify_one(const vouch_run_config *cfg, const vouch_envelope *env,

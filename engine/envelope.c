@@ -136,7 +136,7 @@ static vouch_status parse_runtime_data(const vouch_json_member *m, const char **
 }
 
 enum { SEEN_ID = 1, SEEN_TYPE = 2, SEEN_EVIDENCE = 4, SEEN_RUNTIME = 8, SEEN_NONCE = 16,
-       SEEN_AT = 32, SEEN_COLLATERAL = 64 };
+       SEEN_AT = 32, SEEN_COLLATERAL = 64, SEEN_EVENT_LOG = 128 };
 
 static vouch_status once(unsigned *seen, unsigned bit, const char *key, vouch_err *err) {
   if (*seen & bit) return vouch_fail(err, VOUCH_E_MALFORMED, "envelope: duplicate key \"%s\"", key);
@@ -152,6 +152,8 @@ vouch_status vouch_envelope_parse(const char *line, size_t len, vouch_envelope *
   }
   const char *ev = NULL, *rt = NULL;
   const char *ev_obj = NULL;
+  const char *el = NULL;
+  size_t el_len = 0;
   size_t ev_obj_len = 0;
   size_t ev_len = 0, rt_len = 0;
   unsigned seen = 0;
@@ -214,6 +216,10 @@ vouch_status vouch_envelope_parse(const char *line, size_t len, vouch_envelope *
       VOUCH_GUARD(once(&seen, SEEN_AT, "at", err));
       VOUCH_GUARD(parse_at(&m, &env->at, err));
       env->has_at = true;
+    } else if (vouch_json_key_is(&m, "event_log")) {
+      /* TDX: the CCEL event log whose replay must give the quote's RTMRs. */
+      VOUCH_GUARD(once(&seen, SEEN_EVENT_LOG, "event_log", err));
+      VOUCH_GUARD(plain_string(&m, "event_log", &el, &el_len, err));
     } else if (vouch_json_key_is(&m, "collateral")) {
       VOUCH_GUARD(once(&seen, SEEN_COLLATERAL, "collateral", err));
       if (m.type == VOUCH_JSON_T_OBJECT) {
@@ -244,15 +250,17 @@ vouch_status vouch_envelope_parse(const char *line, size_t len, vouch_envelope *
   /* Decode evidence and runtime data into the scratch buffer. */
   size_t need_ev = ev ? vouch_base64_decoded_max(ev_len) : 0;
   size_t need_rt = rt ? vouch_base64_decoded_max(rt_len) : 0;
-  if (need_ev > VOUCH_LIMIT_EVIDENCE || need_rt > VOUCH_LIMIT_EVIDENCE) {
+  size_t need_el = el ? vouch_base64_decoded_max(el_len) : 0;
+  if (need_ev > VOUCH_LIMIT_EVIDENCE || need_rt > VOUCH_LIMIT_EVIDENCE ||
+      need_el > VOUCH_LIMIT_LINE) {
     return vouch_fail(err, VOUCH_E_LIMIT, "envelope: evidence larger than %d bytes",
                       VOUCH_LIMIT_EVIDENCE);
   }
-  if (need_ev + need_rt + 1 > env->scratch_cap) {
-    uint8_t *p = realloc(env->scratch, need_ev + need_rt + 1);
+  if (need_ev + need_rt + need_el + 1 > env->scratch_cap) {
+    uint8_t *p = realloc(env->scratch, need_ev + need_rt + need_el + 1);
     if (p == NULL) return vouch_fail(err, VOUCH_E_NOMEM, "envelope: out of memory");
     env->scratch = p;
-    env->scratch_cap = need_ev + need_rt + 1;
+    env->scratch_cap = need_ev + need_rt + need_el + 1;
   }
   if (ev != NULL) {
     VOUCH_GUARD(
@@ -265,6 +273,11 @@ vouch_status vouch_envelope_parse(const char *line, size_t len, vouch_envelope *
     VOUCH_GUARD(decode_b64(rt, rt_len, "runtime_data.data", env->scratch + need_ev, need_rt,
                            &env->runtime_data_len, err));
     env->runtime_data = env->scratch + need_ev;
+  }
+  if (el != NULL) {
+    VOUCH_GUARD(decode_b64(el, el_len, "event_log", env->scratch + need_ev + need_rt, need_el,
+                           &env->event_log_len, err));
+    env->event_log = env->scratch + need_ev + need_rt;
   }
   return VOUCH_OK;
 }

@@ -402,6 +402,7 @@ static void process_batch(worker *w, vouch_batch *b) {
   for (size_t i = 0; i < n; i++) {
     vouch_result *r = &w->results[i];
     if (w->pending[i]) vouch_sgx_end(&w->items[i], r);
+    vouch_check_event_log(&w->envs[i], r);
     batch_line *l = &b->lines[i];
     vouch_json j;
     vouch_json_init(&j, &b->out);

@@ -129,6 +129,25 @@ bool vouch_envelope_sgx_opts(const vouch_envelope *env, int64_t default_at, bool
   return true;
 }
 
+void vouch_check_event_log(const vouch_envelope *env, vouch_result *r) {
+  if (env->type != VOUCH_EV_TDX || env->event_log == NULL || r->error.code != VOUCH_OK) return;
+  uint8_t rtmr[4][48];
+  static const char *const kNames[4] = {"tdx_rtmr0", "tdx_rtmr1", "tdx_rtmr2", "tdx_rtmr3"};
+  for (int i = 0; i < 4; i++) {
+    const vouch_claim *c = vouch_result_find_claim(r, kNames[i]);
+    if (!c || c->kind != VOUCH_CLAIM_HEX || c->len != 48) return; /* not a TD result */
+    memcpy(rtmr[i], vouch_result_claim_bytes(r, c), 48);
+  }
+  vouch_err err = {0};
+  if (vouch_eventlog_check_rtmrs(env->event_log, env->event_log_len, rtmr, &err) != VOUCH_OK) {
+    vouch_result_fail(r, err.code == VOUCH_E_BINDING ? VOUCH_VERDICT_CONTRAINDICATED
+                                                     : VOUCH_VERDICT_ERROR,
+                      &err);
+    return;
+  }
+  vouch_result_claim_bool(r, "tdx_event_log_replayed", true);
+}
+
 void vouch_verify_one(const vouch_run_config *cfg, const vouch_envelope *env,
                       vouch_result *out) {
   if (vouch_verify_direct(env, cfg->at, cfg->allow_expired, cfg->anchors, cfg->snp_collateral,
@@ -153,5 +172,6 @@ void vouch_verify_one(const vouch_run_config *cfg, const vouch_envelope *env,
     coll = &inline_coll;
   }
   vouch_sgx_verify(env->evidence, env->evidence_len, coll, cfg->source, &opts, out);
+  vouch_check_event_log(env, out);
   if (coll == &inline_coll) vouch_dcap_collateral_cleanup(&inline_coll);
 }

@@ -193,6 +193,49 @@ stub_stats
 "$PY" -c 'import json,sys; assert json.load(open(sys.argv[1]))["requests"] == 200' \
   "$WORK/stats.json" && ok "warm-up requests were sent (200 in all)" || bad "warm-up count"
 
+# ---- the target goes away mid-run: connect errors, the run still ends on time -----
+start_stub
+"$VOUCH" loadgen --target "$STUB_URL" --corpus "$CORPUS" --rate 100 --duration 3 --json \
+  --connections 4 > "$WORK/gone.json" 2> "$WORK/gone.err" &
+LG=$!
+sleep 1.2
+kill -KILL "$STUB_PID"
+wait "$STUB_PID" 2>/dev/null || true
+STUB_PID=
+rc=0
+wait "$LG" || rc=$?
+if [ "$rc" -eq 1 ] && "$PY" - "$WORK/gone.json" <<'EOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+k = d["errors_by_kind"]
+assert d["requests"] == 300 and d["ok"] + d["errors"] == 300, d
+assert 60 <= d["ok"] <= 160, d
+assert k["connect"] >= 100, k
+assert d["connect_failures"] > 0, d
+EOF
+then ok "stub killed after 1.2 s: the rest are connect errors, 300 outcomes, exit 1"
+else bad "killed stub: rc $rc $(cat "$WORK/gone.json" "$WORK/gone.err")"; fi
+
+# ---- SIGINT: the schedule ends early and the report covers what was sent --------------
+start_stub
+"$VOUCH" loadgen --target "$STUB_URL" --corpus "$CORPUS" --rate 100 --duration 30 --json \
+  > "$WORK/int.json" 2> "$WORK/int.err" &
+LG=$!
+sleep 1.5
+kill -INT "$LG"
+rc=0
+wait "$LG" || rc=$?
+stub_stats
+if [ "$rc" -eq 0 ] && "$PY" - "$WORK/int.json" "$WORK/stats.json" <<'EOF'
+import json, sys
+d = json.load(open(sys.argv[1]))
+s = json.load(open(sys.argv[2]))
+assert d["interrupted"] is True, d
+assert 50 <= d["requests"] <= 300 and d["requests"] == s["requests"] == d["ok"], (d, s)
+EOF
+then ok "SIGINT after 1.5 s of 30: report of the requests sent, all answered, exit 0"
+else bad "SIGINT: rc $rc $(cat "$WORK/int.json" "$WORK/int.err")"; fi
+
 # ---- refusals --------------------------------------------------------------------
 stop_stub
 rc=0
