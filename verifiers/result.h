@@ -34,7 +34,7 @@ typedef struct {
 } vouch_claim;
 
 #define VOUCH_RESULT_MAX_CLAIMS 96
-#define VOUCH_RESULT_ARENA 12288
+#define VOUCH_RESULT_ARENA (128 * 1024) /* a TPM event log as "events" fits */
 #define VOUCH_RESULT_MAX_ITEMS 16
 #define VOUCH_RESULT_MAX_ADVISORIES 64
 

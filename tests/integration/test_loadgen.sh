@@ -209,8 +209,8 @@ import json, sys
 d = json.load(open(sys.argv[1]))
 k = d["errors_by_kind"]
 assert d["requests"] == 300 and d["ok"] + d["errors"] == 300, d
-assert 60 <= d["ok"] <= 160, d
-assert k["connect"] >= 100, k
+assert 10 <= d["ok"] <= 200, d
+assert k["connect"] >= 50, k
 assert d["connect_failures"] > 0, d
 EOF
 then ok "stub killed after 1.2 s: the rest are connect errors, 300 outcomes, exit 1"
@@ -231,7 +231,7 @@ import json, sys
 d = json.load(open(sys.argv[1]))
 s = json.load(open(sys.argv[2]))
 assert d["interrupted"] is True, d
-assert 50 <= d["requests"] <= 300 and d["requests"] == s["requests"] == d["ok"], (d, s)
+assert 5 <= d["requests"] <= 600 and d["requests"] == s["requests"] == d["ok"], (d, s)
 EOF
 then ok "SIGINT after 1.5 s of 30: report of the requests sent, all answered, exit 0"
 else bad "SIGINT: rc $rc $(cat "$WORK/int.json" "$WORK/int.err")"; fi
