@@ -71,7 +71,13 @@ static const char kVerifyHelp[] =
     "                             snp (an AMD SEV-SNP report), snp-azure (Azure's HCL report),\n"
     "                             tpm (a JSON object: quote, signature, ak_pub|ak_pem|ak_jwk|\n"
     "                             ak_cert, ek_pub, pcrs|pcr_values, selection, event_log, nonce)\n"
-    "  --evidence FILE            a raw quote (binary, or base64 text)\n"
+    "  --evidence FILE            a raw quote (binary, or base64 text); for tpm the evidence\n"
+    "                             JSON object, or the TPMS_ATTEST (tpm2_quote -m) with:\n"
+    "  --signature F --ak F [--ek F] [--pcrs F] [--selection SEL] [--nonce HEX] [--eventlog F]\n"
+    "                             TPM files as tpm2-tools writes them: the signature (-s), the\n"
+    "                             AK (PEM or TPM2B_PUBLIC), its parent EK (TPM2B_PUBLIC: then\n"
+    "                             the qualified signer is checked), PCR values (-o), the\n"
+    "                             selection (sha256:0,1,7), the expected nonce, a TCG log\n"
     "  --collateral FILE|DIR      collateral.json bundle, or a collateral directory\n"
     "                             (see 'vouch collateral --help'); repeatable (bundles are\n"
     "                             merged); inline collateral in an envelope takes precedence.\n"
@@ -272,11 +278,71 @@ bool vouch_parse_count(const char *s, uint64_t lo, uint64_t hi, uint64_t *out) {
   return true;
 }
 
+/* The TPM evidence as separate files, as tpm2-tools writes them. */
+typedef struct {
+  const char *signature, *ak, *ek, *pcrs, *selection, *nonce, *eventlog;
+} tpm_file_args;
+
+/* tpm_evidence_from_files builds the TPM evidence object (see --help) from
+ * --evidence quote.msg and the other files; the verifier checks them all. */
+static vouch_status tpm_evidence_from_files(const char *quote_path, const tpm_file_args *f,
+                                            uint8_t **out, size_t *out_len, vouch_err *err) {
+  if (f->ak == NULL)
+    return vouch_fail(err, VOUCH_E_ARG, "--type tpm with --signature needs --ak (PEM or TPM2B)");
+  vouch_buf b;
+  vouch_buf_init(&b, 0);
+  vouch_json j;
+  vouch_json_init(&j, &b);
+  vouch_json_begin_object(&j);
+  struct {
+    const char *key, *path;
+  } files[] = {{"quote", quote_path},   {"signature", f->signature}, {"ak", f->ak},
+               {"ek_pub", f->ek},       {"pcr_values", f->pcrs},     {"event_log", f->eventlog}};
+  vouch_status s = VOUCH_OK;
+  for (size_t i = 0; i < sizeof files / sizeof files[0] && s == VOUCH_OK; i++) {
+    if (files[i].path == NULL) continue;
+    uint8_t *data = NULL;
+    size_t n = 0;
+    s = vouch_read_file(files[i].path, VOUCH_LIMIT_LINE, &data, &n, err);
+    if (s != VOUCH_OK) break;
+    if (strcmp(files[i].key, "ak") == 0 && n >= 10 && memcmp(data, "-----BEGIN", 10) == 0) {
+      vouch_json_key(&j, "ak_pem"); /* a PEM public key, else a TPM2B_PUBLIC */
+      vouch_json_string_len(&j, (const char *)data, n);
+    } else {
+      vouch_buf t;
+      vouch_buf_init(&t, 0);
+      vouch_base64url_encode(&t, data, n);
+      vouch_json_key(&j, strcmp(files[i].key, "ak") == 0 ? "ak_pub" : files[i].key);
+      vouch_json_string_len(&j, t.data ? t.data : "", t.len);
+      vouch_buf_free(&t);
+    }
+    free(data);
+  }
+  if (f->selection) {
+    vouch_json_key(&j, "selection");
+    vouch_json_string(&j, f->selection);
+  }
+  if (f->nonce) {
+    vouch_json_key(&j, "nonce");
+    vouch_json_string(&j, f->nonce);
+  }
+  vouch_json_end_object(&j);
+  if (s == VOUCH_OK && vouch_buf_status(&b) != VOUCH_OK) s = VOUCH_E_NOMEM;
+  if (s != VOUCH_OK) {
+    vouch_buf_free(&b);
+    return s;
+  }
+  *out = (uint8_t *)b.data;
+  *out_len = b.len;
+  return VOUCH_OK;
+}
+
 static int cmd_verify(int argc, char **argv) {
   enum { O_TYPE = 256, O_EVIDENCE, O_COLLATERAL, O_ANCHOR, O_AT, O_ALLOW_EXPIRED, O_MAX_LINE,
          O_PROGRESS, O_NO_PROGRESS, O_JOBS, O_BATCH, O_ORDERED, O_NO_CACHE, O_SHARD, O_RESUME,
          O_STATS, O_NO_URING, O_POLICY, O_POLICY_SIGNER, O_TOKEN, O_TOKEN_ALG, O_TOKEN_FORMAT,
-         O_STATE_DIR, O_PUBLIC_URL, O_SIGNING_KEY, O_SIGNING_CERT, O_TOKEN_LIFETIME };
+         O_STATE_DIR, O_PUBLIC_URL, O_SIGNING_KEY, O_SIGNING_CERT, O_TOKEN_LIFETIME,
+         O_TPM_SIG, O_TPM_AK, O_TPM_EK, O_TPM_PCRS, O_TPM_SEL, O_TPM_NONCE, O_TPM_LOG };
   static const struct option kOpts[] = {
       {"type", required_argument, NULL, O_TYPE},
       {"evidence", required_argument, NULL, O_EVIDENCE},
@@ -306,6 +372,13 @@ static int cmd_verify(int argc, char **argv) {
       {"signing-key", required_argument, NULL, O_SIGNING_KEY},
       {"signing-cert", required_argument, NULL, O_SIGNING_CERT},
       {"token-lifetime", required_argument, NULL, O_TOKEN_LIFETIME},
+      {"signature", required_argument, NULL, O_TPM_SIG},
+      {"ak", required_argument, NULL, O_TPM_AK},
+      {"ek", required_argument, NULL, O_TPM_EK},
+      {"pcrs", required_argument, NULL, O_TPM_PCRS},
+      {"selection", required_argument, NULL, O_TPM_SEL},
+      {"nonce", required_argument, NULL, O_TPM_NONCE},
+      {"eventlog", required_argument, NULL, O_TPM_LOG},
       {"quiet", no_argument, NULL, 'q'},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0}};
@@ -313,6 +386,7 @@ static int cmd_verify(int argc, char **argv) {
   const char *policy_file = NULL;
   const char *collaterals[16];
   int num_collaterals = 0;
+  tpm_file_args tpm_files = {0};
   vouch_snp_collateral snp_coll = {0};
   bool want_token = false;
   vouch_jws_alg token_alg = VOUCH_JWS_RS256;
@@ -418,6 +492,13 @@ static int cmd_verify(int argc, char **argv) {
       case O_PUBLIC_URL: public_url = optarg; break;
       case O_SIGNING_KEY: signing_key = optarg; break;
       case O_SIGNING_CERT: signing_cert = optarg; break;
+      case O_TPM_SIG: tpm_files.signature = optarg; break;
+      case O_TPM_AK: tpm_files.ak = optarg; break;
+      case O_TPM_EK: tpm_files.ek = optarg; break;
+      case O_TPM_PCRS: tpm_files.pcrs = optarg; break;
+      case O_TPM_SEL: tpm_files.selection = optarg; break;
+      case O_TPM_NONCE: tpm_files.nonce = optarg; break;
+      case O_TPM_LOG: tpm_files.eventlog = optarg; break;
       case O_TOKEN_LIFETIME:
         if (!vouch_parse_count(optarg, 60, 31536000, &v)) {
           usage_error("verify", "--token-lifetime takes seconds from 60 to 31536000 (a year)");
@@ -586,9 +667,11 @@ static int cmd_verify(int argc, char **argv) {
     size_t len;
     /* TPM evidence is a JSON object (see --help); the others raw bytes or
      * base64 text. */
-    vouch_status rs = single_type == VOUCH_EV_TPM
-                          ? vouch_read_file(evidence, VOUCH_LIMIT_LINE, &quote, &len, &err)
-                          : read_evidence_file(evidence, &quote, &len, &err);
+    vouch_status rs = single_type != VOUCH_EV_TPM
+                          ? read_evidence_file(evidence, &quote, &len, &err)
+                      : tpm_files.signature != NULL
+                          ? tpm_evidence_from_files(evidence, &tpm_files, &quote, &len, &err)
+                          : vouch_read_file(evidence, VOUCH_LIMIT_LINE, &quote, &len, &err);
     if (rs != VOUCH_OK) {
       fprintf(stderr, "vouch verify: --evidence %s: %s\n", evidence, err.msg);
       if (out != stdout) fclose(out);

@@ -139,4 +139,34 @@ out=$("$VOUCH" verify -q --type snp --evidence "$V/snp/milan-virtee/report.bin" 
   --collateral "$V/snp/milan-virtee/vcek.der" --collateral "$V/snp/milan-virtee/ask.pem" \
   --collateral "$V/snp/milan-virtee/ark.pem" --at 2025-06-01T00:00:00Z)
 echo "$out" | grep -q '"status":"affirming"' || { echo "FAIL: single-mode SNP: $out" >&2; exit 1; }
+# Single mode with tpm2-tools' files instead of the JSON object.
+T=$V/tpm/quote_rsa_rsassa
+out=$("$VOUCH" verify -q --type tpm --evidence "$T.msg" --signature "$T.sig" --ak "$V/tpm/ak_rsa.tpm2b" \
+  --ek "$V/tpm/ek_rsa.tpm2b" --pcrs "$T.pcrvalues.bin" --selection "$(cat "$T.selection.txt")" \
+  --nonce "$(cat "$T.nonce.hex")")
+echo "$out" | grep -q '"tpm_qualified_signer_checked":true' ||
+  { echo "FAIL: single-mode TPM from files: $out" >&2; exit 1; }
+rc=0
+out=$("$VOUCH" verify -q --type tpm --evidence "$T.msg" --signature "$T.sig" --ak "$V/tpm/ak_rsa.pem" \
+  --pcrs "$V/tpm/neg_tampered_pcr.pcrvalues.bin" --selection "$(cat "$T.selection.txt")") || rc=$?
+[ "$rc" = 1 ] && echo "$out" | grep -q 'pcrDigest' ||
+  { echo "FAIL: single-mode TPM tampered PCR: rc $rc $out" >&2; exit 1; }
+# vouch gen tpm: a corpus whose every verdict is the one it states.
+"$VOUCH" gen tpm -q --out "$WORK/tpmgen" --quotes 24 --seed 3
+"$VOUCH" verify -q --jobs 2 "$WORK/tpmgen/evidence.ndjson" > "$WORK/tpmgen/out.ndjson" || true
+"$PY" - "$WORK/tpmgen" <<'EOF2'
+import json, sys
+d = sys.argv[1]
+out = {json.loads(l)["id"]: json.loads(l) for l in open(f"{d}/out.ndjson")}
+exp = [json.loads(l) for l in open(f"{d}/expected.ndjson")]
+assert len(out) == len(exp) == 24
+for e in exp:
+    r = out[e["id"]]
+    code = r["error"]["code"] if r["error"] else None
+    assert (r["status"], code) == (e["status"], e["error_code"]), (e, r["status"], r["error"])
+    if code is None:
+        sb = r["claims"].get("secureBootEnabled")
+        assert sb is (e["kind"] != "secureboot-off"), (e["kind"], sb)
+print("  vouch gen tpm: 24 verdicts as stated, secureBootEnabled from the log")
+EOF2
 echo "all TEEs: ok"
