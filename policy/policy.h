@@ -16,6 +16,7 @@
 #define VOUCH_POLICY_H
 
 #include "base/base.h"
+#include "crypto/crypto.h"
 
 /* Limits.  A policy over a limit is refused at compile time; an evaluation
  * over a limit ends with VOUCH_E_LIMIT, never a hang. */
@@ -147,6 +148,18 @@ VOUCH_MUST_CHECK vouch_status vouch_policy_from_jws(const char *jws, size_t len,
                                                     int64_t at, vouch_policy_jws *out,
                                                     vouch_err *err);
 void vouch_policy_jws_cleanup(vouch_policy_jws *p);
+
+/* vouch_jws_check_signer: |j| is signed (not alg none), verifies under its
+ * header key (x5c[0], or a bare jwk), and that signer is trusted: the leaf
+ * equals one of |trusted|, the jwk is the key of one, or the x5c chain
+ * leads to a self-signed one at |at|.  *signer (optional) receives the
+ * signing certificate (borrowed from |j| or |trusted|).  The rule for
+ * signed policies, policy resets and signer-certificate changes alike. */
+VOUCH_MUST_CHECK vouch_status vouch_jws_check_signer(const vouch_jws *j,
+                                                     struct vouch_cert *const *trusted,
+                                                     size_t num_trusted, int64_t at,
+                                                     const struct vouch_cert **signer,
+                                                     vouch_err *err);
 
 /* vouch_policy_to_jws wraps |text| into a policy JWS: signed by |s| with
  * |chain| (leaf first, may be empty) as x5c, or unsigned when |s| is NULL. */

@@ -72,10 +72,25 @@ static vouch_status payload_text(const uint8_t *payload, size_t len, vouch_polic
   return VOUCH_OK;
 }
 
-/* trusted_signer decides whether the JWS's signer is one of |trusted|. */
-static vouch_status trusted_signer(const vouch_jws *j, const struct vouch_pubkey *key,
-                                   struct vouch_cert *const *trusted, size_t n, int64_t at,
+vouch_status vouch_jws_check_signer(const vouch_jws *j, struct vouch_cert *const *trusted,
+                                   size_t n, int64_t at, const struct vouch_cert **signer,
                                    vouch_err *err) {
+  if (j->alg == VOUCH_JWS_NONE)
+    return vouch_fail(err, VOUCH_E_SIGNATURE,
+                      "the JWS is unsigned (alg none); it must be signed by a policy signer "
+                      "certificate");
+  struct vouch_pubkey *key = NULL;
+  vouch_status st = VOUCH_OK;
+  if (j->num_x5c > 0) {
+    st = vouch_cert_pubkey(j->x5c[0], &key);
+  } else if (j->jwk) {
+    key = j->jwk;
+    vouch_pubkey_up_ref(key);
+  } else {
+    return vouch_fail(err, VOUCH_E_MALFORMED, "the JWS header has neither x5c nor jwk");
+  }
+  if (st == VOUCH_OK) st = vouch_jws_verify(j, key, err);
+  if (st != VOUCH_OK) goto done;
   if (j->num_x5c == 0) {
     /* A bare jwk: trusted when it is the key of a trusted certificate. */
     for (size_t i = 0; i < n; i++) {
@@ -83,36 +98,47 @@ static vouch_status trusted_signer(const vouch_jws *j, const struct vouch_pubkey
       if (vouch_cert_pubkey(trusted[i], &tk) != VOUCH_OK) continue;
       bool same = vouch_pubkey_equal(tk, key);
       vouch_pubkey_free(tk);
-      if (same) return VOUCH_OK;
+      if (same) {
+        if (signer) *signer = trusted[i];
+        goto done;
+      }
     }
-    return vouch_fail(err, VOUCH_E_UNTRUSTED_ROOT,
-                      "policy JWS: the signing key is not one of the policy signer certificates");
+    st = vouch_fail(err, VOUCH_E_UNTRUSTED_ROOT,
+                    "the signing key is not one of the policy signer certificates");
+    goto done;
   }
+  if (signer) *signer = j->x5c[0];
   for (size_t i = 0; i < n; i++)
-    if (vouch_cert_equal(j->x5c[0], trusted[i])) return VOUCH_OK;
+    if (vouch_cert_equal(j->x5c[0], trusted[i])) goto done;
   /* A chain in x5c that ends at a trusted (CA) certificate (inferred). */
   struct vouch_anchors *a = vouch_anchors_new();
-  if (!a) return vouch_fail(err, VOUCH_E_NOMEM, "out of memory");
+  if (!a) {
+    st = vouch_fail(err, VOUCH_E_NOMEM, "out of memory");
+    goto done;
+  }
   for (size_t i = 0; i < n; i++) {
     /* Only self-signed certificates can anchor a path; a registered
      * intermediate can still match the leaf byte for byte (above). */
     if (vouch_anchors_add_cert(a, trusted[i]) == VOUCH_E_NOMEM) {
       vouch_anchors_free(a);
-      return vouch_fail(err, VOUCH_E_NOMEM, "out of memory");
+      st = vouch_fail(err, VOUCH_E_NOMEM, "out of memory");
+      goto done;
     }
   }
   vouch_chain_opts opts = {.at = at};
   vouch_chain_result res;
   vouch_err cerr = {0};
-  vouch_status s = vouch_chain_verify(a, j->x5c[0], (struct vouch_cert *const *)j->x5c + 1,
-                                      j->num_x5c - 1, NULL, 0, &opts, &res, &cerr);
+  st = vouch_chain_verify(a, j->x5c[0], (struct vouch_cert *const *)j->x5c + 1, j->num_x5c - 1,
+                          NULL, 0, &opts, &res, &cerr);
   vouch_anchors_free(a);
-  if (s != VOUCH_OK)
-    return vouch_fail(err, VOUCH_E_UNTRUSTED_ROOT,
-                      "policy JWS: the signer is not a policy signer certificate and its x5c "
-                      "chain does not lead to one (%s)",
-                      cerr.msg);
-  return VOUCH_OK;
+  if (st != VOUCH_OK)
+    st = vouch_fail(err, VOUCH_E_UNTRUSTED_ROOT,
+                    "the signer is not a policy signer certificate and its x5c chain does not "
+                    "lead to one (%s)",
+                    cerr.msg);
+done:
+  vouch_pubkey_free(key);
+  return st;
 }
 
 vouch_status vouch_policy_from_jws(const char *s, size_t len, struct vouch_cert *const *trusted,
@@ -139,20 +165,9 @@ vouch_status vouch_policy_from_jws(const char *s, size_t len, struct vouch_cert 
                         "policy JWS: alg EdDSA (policies are signed with RS256, PS256, ES256 "
                         "or ES384)");
     }
-    struct vouch_pubkey *key = NULL;
-    if (j.num_x5c > 0) st = vouch_cert_pubkey(j.x5c[0], &key);
-    else if (j.jwk) {
-      key = j.jwk;
-      vouch_pubkey_up_ref(key);
-    } else {
-      vouch_jws_free(&j);
-      return vouch_fail(err, VOUCH_E_MALFORMED,
-                        "policy JWS: signed, but the header has neither x5c nor jwk");
-    }
-    if (st == VOUCH_OK) st = vouch_jws_verify(&j, key, err);
-    if (st == VOUCH_OK) st = trusted_signer(&j, key, trusted, num_trusted, at, err);
-    vouch_pubkey_free(key);
+    st = vouch_jws_check_signer(&j, trusted, num_trusted, at, NULL, err);
     if (st != VOUCH_OK) {
+      vouch_err_prefix(err, "policy JWS: ");
       vouch_jws_free(&j);
       return st;
     }

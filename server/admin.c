@@ -165,74 +165,12 @@ static void write_signer_jwk(vouch_json *j, const struct vouch_cert *c) {
  * its x5c chain leads to one (a CA) at the current time.  On success |j|
  * holds the parsed JWS (payload included) and *signer (optional) the
  * signing certificate (borrowed from |j|, or a registered one).
- * (The same rule as vouch_policy_from_jws; that function also requires a
- * policy payload, which resets and certificate changes do not carry.) */
+ * (vouch_jws_check_signer: the rule vouch_policy_from_jws applies too.) */
 static vouch_status signed_by_signer(server *s, const char *text, size_t len, vouch_jws *j,
                                      const struct vouch_cert **signer, vouch_err *err) {
   VOUCH_GUARD(vouch_jws_parse(text, len, j, err));
-  vouch_status st = VOUCH_OK;
-  struct vouch_pubkey *key = NULL;
-  if (j->alg == VOUCH_JWS_NONE) {
-    st = vouch_fail(err, VOUCH_E_SIGNATURE,
-                    "the JWS is unsigned (alg none); it must be signed by a policy signer "
-                    "certificate");
-    goto done;
-  }
-  if (j->num_x5c > 0) {
-    st = vouch_cert_pubkey(j->x5c[0], &key);
-  } else if (j->jwk) {
-    key = j->jwk;
-    vouch_pubkey_up_ref(key);
-  } else {
-    st = vouch_fail(err, VOUCH_E_MALFORMED, "the JWS header has neither x5c nor jwk");
-    goto done;
-  }
-  if (st == VOUCH_OK) st = vouch_jws_verify(j, key, err);
-  if (st != VOUCH_OK) goto done;
-  if (j->num_x5c == 0) {
-    for (size_t i = 0; i < s->num_signers; i++) {
-      struct vouch_pubkey *tk = NULL;
-      if (vouch_cert_pubkey(s->signers[i], &tk) != VOUCH_OK) continue;
-      bool same = vouch_pubkey_equal(tk, key);
-      vouch_pubkey_free(tk);
-      if (same) {
-        if (signer) *signer = s->signers[i];
-        goto done;
-      }
-    }
-    st = vouch_fail(err, VOUCH_E_UNTRUSTED_ROOT,
-                    "the signing key is not one of the policy signer certificates");
-    goto done;
-  }
-  if (signer) *signer = j->x5c[0];
-  if (find_signer(s, j->x5c[0]) >= 0) goto done;
-  struct vouch_anchors *a = vouch_anchors_new();
-  if (a == NULL) {
-    st = vouch_fail(err, VOUCH_E_NOMEM, "out of memory");
-    goto done;
-  }
-  for (size_t i = 0; i < s->num_signers; i++) {
-    /* Only self-signed certificates can anchor a path: the others are
-     * refused here, and can still match the leaf byte for byte (above). */
-    if (vouch_anchors_add_cert(a, s->signers[i]) == VOUCH_E_NOMEM) {
-      vouch_anchors_free(a);
-      st = vouch_fail(err, VOUCH_E_NOMEM, "out of memory");
-      goto done;
-    }
-  }
-  vouch_chain_opts opts = {.at = (int64_t)time(NULL)};
-  vouch_chain_result res;
-  vouch_err cerr = {0};
-  st = vouch_chain_verify(a, j->x5c[0], (struct vouch_cert *const *)j->x5c + 1, j->num_x5c - 1,
-                          NULL, 0, &opts, &res, &cerr);
-  vouch_anchors_free(a);
-  if (st != VOUCH_OK)
-    st = vouch_fail(err, VOUCH_E_UNTRUSTED_ROOT,
-                    "the signer is not a policy signer certificate and its x5c chain does not "
-                    "lead to one (%s)",
-                    cerr.msg);
-done:
-  vouch_pubkey_free(key);
+  vouch_status st = vouch_jws_check_signer(j, s->signers, s->num_signers, (int64_t)time(NULL),
+                                           signer, err);
   if (st != VOUCH_OK) vouch_jws_free(j);
   return st;
 }
