@@ -23,6 +23,9 @@ typedef enum {
 } vouch_evidence_type;
 
 const char *vouch_evidence_type_name(vouch_evidence_type t);
+/* vouch_evidence_type_parse maps "sgx", "tdx", "snp", "snp-azure", "tpm". */
+VOUCH_MUST_CHECK vouch_status vouch_evidence_type_parse(const char *s, size_t n,
+                                                        vouch_evidence_type *out, vouch_err *err);
 
 #define VOUCH_ENVELOPE_ID_MAX 256
 #define VOUCH_ENVELOPE_NONCE_MAX 1024

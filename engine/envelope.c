@@ -62,8 +62,8 @@ static vouch_status decode_b64(const char *s, size_t n, const char *what, uint8_
   return VOUCH_OK;
 }
 
-static vouch_status parse_type(const char *s, size_t n, vouch_evidence_type *out,
-                               vouch_err *err) {
+vouch_status vouch_evidence_type_parse(const char *s, size_t n, vouch_evidence_type *out,
+                                       vouch_err *err) {
   static const struct {
     const char *name;
     vouch_evidence_type type;
@@ -186,7 +186,7 @@ vouch_status vouch_envelope_parse(const char *line, size_t len, vouch_envelope *
       size_t n = 0;
       VOUCH_GUARD(once(&seen, SEEN_TYPE, "type", err));
       VOUCH_GUARD(plain_string(&m, "type", &s, &n, err));
-      VOUCH_GUARD(parse_type(s, n, &env->type, err));
+      VOUCH_GUARD(vouch_evidence_type_parse(s, n, &env->type, err));
     } else if (vouch_json_key_is(&m, "evidence")) {
       VOUCH_GUARD(once(&seen, SEEN_EVIDENCE, "evidence", err));
       if (m.type == VOUCH_JSON_T_OBJECT) {

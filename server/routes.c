@@ -123,6 +123,26 @@ enum {
   F_COUNT
 };
 
+/* finish_and_submit closes an envelope with the server's instant (never the
+ * client's) and hands it to the engine, unless too many are in flight. */
+static void finish_and_submit(server *s, req *r, vouch_json *j, vouch_buf *line,
+                              struct vouch_policy *policy, bool unsigned_token,
+                              struct vouch_cert *signer) {
+  vouch_json_key(j, "at");
+  vouch_json_int(j, s->cfg.at != 0 ? s->cfg.at : (int64_t)time(NULL));
+  vouch_json_end_object(j);
+  if (vouch_buf_status(line) != VOUCH_OK) {
+    req_error(r, 500, "InternalError", "cannot build the evidence envelope");
+    return;
+  }
+  if (s->in_flight >= s->lim.max_in_flight) {
+    req_error(r, 503, "ServiceUnavailable",
+              "%zu attestation requests are in flight (the limit): retry shortly", s->in_flight);
+    return;
+  }
+  server_submit(s, r, line->data, line->len, policy, unsigned_token, signer);
+}
+
 /* attest_tpm: POST /attest/Tpm takes vouch's TPM evidence object (quote,
  * signature, AK, PCRs, event log, nonce: verifiers/tpm/tpm.h) as the body;
  * Azure's multi-round TPM/VBS protocol is out of scope. */
@@ -147,20 +167,8 @@ static void attest_tpm(server *s, req *r) {
   vouch_json_string(&j, "tpm");
   vouch_json_key(&j, "evidence");
   vouch_json_raw(&j, r->body.data, r->body.len); /* checked again by the TPM verifier */
-  vouch_json_key(&j, "at");
-  vouch_json_int(&j, s->cfg.at != 0 ? s->cfg.at : (int64_t)time(NULL));
-  vouch_json_end_object(&j);
-  if (vouch_buf_status(&line) != VOUCH_OK) {
-    req_error(r, 500, "InternalError", "cannot build the evidence envelope");
-    goto done;
-  }
-  if (s->in_flight >= s->lim.max_in_flight) {
-    req_error(r, 503, "ServiceUnavailable",
-              "%zu attestation requests are in flight (the limit): retry shortly", s->in_flight);
-    goto done;
-  }
   struct vouch_policy *p = admin_policy(s, T_TPM);
-  server_submit(s, r, line.data, line.len, p, false, p ? s->policies[T_TPM].signer : NULL);
+  finish_and_submit(s, r, &j, &line, p, false, p ? s->policies[T_TPM].signer : NULL);
 done:
   vouch_buf_free(&line);
 }
@@ -397,22 +405,10 @@ static void attest(server *s, req *r, att_type t) {
     vouch_json_key(&j, "nonce");
     vouch_json_string_len(&j, nonce, nonce_len);
   }
-  vouch_json_key(&j, "at");
-  vouch_json_int(&j, s->cfg.at != 0 ? s->cfg.at : (int64_t)time(NULL));
-  vouch_json_end_object(&j);
-  if (vouch_buf_status(&line) != VOUCH_OK) {
-    req_error(r, 500, "InternalError", "cannot build the evidence envelope");
-    goto done;
-  }
-  if (s->in_flight >= s->lim.max_in_flight) {
-    req_error(r, 503, "ServiceUnavailable",
-              "%zu attestation requests are in flight (the limit): retry shortly", s->in_flight);
-    goto done;
-  }
   struct vouch_policy *policy = draft ? draft : admin_policy(s, t);
   /* Tokens under an uploaded signed policy carry its signer (spec §3). */
-  server_submit(s, r, line.data, line.len, policy, draft != NULL,
-                draft || !policy ? NULL : s->policies[t].signer);
+  finish_and_submit(s, r, &j, &line, policy, draft != NULL,
+                    draft || !policy ? NULL : s->policies[t].signer);
 done:
   vouch_policy_free(draft); /* the engine holds its own reference */
   free(ev);

@@ -525,22 +525,8 @@ static int cmd_verify(int argc, char **argv) {
   }
   vouch_evidence_type single_type = VOUCH_EV_SGX;
   if (evidence != NULL) {
-    static const struct {
-      const char *name;
-      vouch_evidence_type type;
-    } kTypes[] = {{"sgx", VOUCH_EV_SGX},
-                  {"tdx", VOUCH_EV_TDX},
-                  {"snp", VOUCH_EV_SNP},
-                  {"snp-azure", VOUCH_EV_SNP_AZURE},
-                  {"tpm", VOUCH_EV_TPM}};
-    bool known = false;
-    for (size_t i = 0; type != NULL && i < sizeof kTypes / sizeof kTypes[0]; i++) {
-      if (strcmp(type, kTypes[i].name) == 0) {
-        single_type = kTypes[i].type;
-        known = true;
-      }
-    }
-    if (!known) {
+    if (type == NULL ||
+        vouch_evidence_type_parse(type, strlen(type), &single_type, NULL) != VOUCH_OK) {
       usage_error("verify", "--evidence needs --type sgx, tdx, snp, snp-azure or tpm");
       return EXIT_USAGE;
     }

@@ -521,18 +521,7 @@ static vouch_tcb_status converge(vouch_tcb_status platform, vouch_tcb_status qe)
     return VOUCH_TCB_NOT_SUPPORTED;
   }
   if (qe == VOUCH_TCB_REVOKED) return VOUCH_TCB_REVOKED;
-  if (qe == VOUCH_TCB_OUT_OF_DATE) {
-    switch (platform) {
-      case VOUCH_TCB_UP_TO_DATE:
-      case VOUCH_TCB_SW_HARDENING_NEEDED:
-        return VOUCH_TCB_OUT_OF_DATE;
-      case VOUCH_TCB_CONFIGURATION_NEEDED:
-      case VOUCH_TCB_CONFIGURATION_AND_SW_HARDENING_NEEDED:
-        return VOUCH_TCB_OUT_OF_DATE_CONFIGURATION_NEEDED;
-      default:
-        return platform;
-    }
-  }
+  if (qe == VOUCH_TCB_OUT_OF_DATE) return with_out_of_date(platform);
   return platform;
 }
 
