@@ -203,7 +203,7 @@ static bool put_snp_evidence(req *r, const field *q, vouch_json *j, vouch_buf *t
   vouch_json_key(j, "collateral");
   vouch_json_begin_object(j);
   for (size_t i = 0; i < coll.num_certs; i++) {
-    char key[16];
+    char key[32];
     snprintf(key, sizeof key, "cert%zu", i);
     size_t dl = 0;
     const uint8_t *der = vouch_cert_der(coll.certs[i], &dl);
