@@ -206,3 +206,14 @@ void vouch_base64_encode(vouch_buf *b, const uint8_t *data, size_t len) {
 void vouch_base64url_encode(vouch_buf *b, const uint8_t *data, size_t len) {
   encode(b, data, len, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_", false);
 }
+
+void vouch_cert_pem_encode(vouch_buf *b, const uint8_t *der, size_t len) {
+  /* 48 input bytes are exactly one 64-character line, so each chunk encodes
+   * without padding except the last. */
+  vouch_buf_puts(b, "-----BEGIN CERTIFICATE-----\n");
+  for (size_t i = 0; i < len; i += 48) {
+    vouch_base64_encode(b, der + i, len - i < 48 ? len - i : 48);
+    vouch_buf_putc(b, '\n');
+  }
+  vouch_buf_puts(b, "-----END CERTIFICATE-----\n");
+}

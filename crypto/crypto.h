@@ -49,6 +49,10 @@ VOUCH_MUST_CHECK vouch_status vouch_base64_decode_mime(const char *in, size_t in
 /* Encoders append to a builder: standard alphabet padded, URL-safe unpadded. */
 void vouch_base64_encode(vouch_buf *b, const uint8_t *data, size_t len);
 void vouch_base64url_encode(vouch_buf *b, const uint8_t *data, size_t len);
+/* vouch_cert_pem_encode appends DER certificate bytes as one PEM
+ * "CERTIFICATE" block with 64-character lines (RFC 7468); check the
+ * builder's status afterwards. */
+void vouch_cert_pem_encode(vouch_buf *b, const uint8_t *der, size_t len);
 
 /* ---- public keys and signatures ----------------------------------------- */
 struct vouch_pubkey; /* wraps an EVP_PKEY */

@@ -122,21 +122,6 @@ static int find_signer(const server *s, const struct vouch_cert *c) {
   return -1;
 }
 
-static void cert_pem(const struct vouch_cert *c, vouch_buf *out) {
-  size_t dlen = 0;
-  const uint8_t *der = vouch_cert_der(c, &dlen);
-  vouch_buf b64;
-  vouch_buf_init(&b64, 0);
-  vouch_base64_encode(&b64, der, dlen);
-  vouch_buf_puts(out, "-----BEGIN CERTIFICATE-----\n");
-  for (size_t i = 0; i < b64.len; i += 64) {
-    vouch_buf_append(out, b64.data + i, b64.len - i < 64 ? b64.len - i : 64);
-    vouch_buf_putc(out, '\n');
-  }
-  vouch_buf_puts(out, "-----END CERTIFICATE-----\n");
-  vouch_buf_free(&b64);
-}
-
 /* write_signer_jwk writes a certificate's key as a JWK with its x5c. */
 static void write_signer_jwk(vouch_json *j, const struct vouch_cert *c) {
   struct vouch_pubkey *k = NULL;
@@ -707,7 +692,9 @@ void admin_certificates_modify(server *s, req *r, bool add) {
       req_error(r, 400, "InvalidOperation", "at most %d policy signer certificates", MAX_SIGNERS);
       goto done;
     }
-    cert_pem(c, &pem);
+    size_t dlen = 0;
+    const uint8_t *der = vouch_cert_der(c, &dlen);
+    vouch_cert_pem_encode(&pem, der, dlen);
     if (vouch_buf_status(&pem) != VOUCH_OK ||
         write_atomic(s, "policy-signers", name, pem.data, pem.len, &err) != VOUCH_OK) {
       vouch_log(VOUCH_LOG_ERROR, "vouch serve: %s", err.msg);

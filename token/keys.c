@@ -305,24 +305,6 @@ static bool cert_holds(const struct vouch_cert *c, const struct vouch_signer *s)
   return eq;
 }
 
-/* cert_pem appends |c| as PEM. */
-static vouch_status cert_pem(const struct vouch_cert *c, vouch_buf *out) {
-  size_t len = 0;
-  const uint8_t *der = vouch_cert_der(c, &len);
-  vouch_buf b64;
-  vouch_buf_init(&b64, 0);
-  vouch_base64_encode(&b64, der, len);
-  vouch_buf_puts(out, "-----BEGIN CERTIFICATE-----\n");
-  for (size_t i = 0; i < b64.len; i += 64) {
-    vouch_buf_append(out, b64.data + i, b64.len - i < 64 ? b64.len - i : 64);
-    vouch_buf_putc(out, '\n');
-  }
-  vouch_buf_puts(out, "-----END CERTIFICATE-----\n");
-  vouch_status s = vouch_buf_status(&b64);
-  vouch_buf_free(&b64);
-  return s != VOUCH_OK ? s : vouch_buf_status(out);
-}
-
 /* wipe_free clears a builder that held key material, then frees it. */
 static void wipe_free(vouch_buf *b) {
   if (b->data != NULL) {
@@ -386,7 +368,10 @@ static vouch_status generate_key(struct vouch_keystore *ks, vouch_jws_alg alg, i
   wipe_free(&pem);
   if (st == VOUCH_OK) {
     vouch_buf_init(&pem, 0);
-    st = cert_pem(chain[0], &pem);
+    size_t der_len = 0;
+    const uint8_t *der = vouch_cert_der(chain[0], &der_len);
+    vouch_cert_pem_encode(&pem, der, der_len);
+    st = vouch_buf_status(&pem);
     snprintf(name, sizeof(name), "%s.cert.pem", k->stem);
     if (st == VOUCH_OK) st = write_atomic(ks->keys_dir, name, pem.data, pem.len, 0644, err);
     vouch_buf_free(&pem);

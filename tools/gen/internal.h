@@ -114,6 +114,9 @@ vouch_status gen_sign_ctx_raw(EVP_PKEY_CTX *ctx, const uint8_t *msg, size_t len,
 /* gen_ossl_fail clears OpenSSL's error queue and records a failure. */
 vouch_status gen_ossl_fail(vouch_err *err, const char *what);
 
+/* pki.c: gen_finish_cert serializes |c->x509| into |c->der| and |c->pem|
+ * (both malloc'd, owned by |c|); false when OpenSSL or malloc fails. */
+bool gen_finish_cert(gen_cert *c);
 /* pki.c: issue a PCK certificate for platform |index| from |ca| with the
  * SGX extension |ext_der|. */
 vouch_status gen_pki_issue_pck(const vouch_gen_pki *pki, vouch_gen_pki_item ca, uint64_t index,

@@ -144,8 +144,7 @@ done:
   return ok;
 }
 
-/* finish_cert serializes |c->x509| to DER and PEM. */
-static bool finish_cert(gen_cert *c) {
+bool gen_finish_cert(gen_cert *c) {
   unsigned char *der = NULL;
   int n = i2d_X509(c->x509, &der);
   if (n <= 0) return false;
@@ -213,7 +212,7 @@ static vouch_status make_cert(gen_cert *c, const gen_cert *issuer, EVP_PKEY *key
     goto fail;
   if (sgx_ext != NULL && !add_sgx_ext(x, sgx_ext, sgx_ext_len)) goto fail;
   if (X509_sign(x, issuer ? issuer->key : key, EVP_sha256()) <= 0) goto fail;
-  if (!finish_cert(c)) goto fail;
+  if (!gen_finish_cert(c)) goto fail;
   X509_NAME_free(subject);
   ASN1_INTEGER_free(serial);
   return VOUCH_OK;

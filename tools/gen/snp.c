@@ -148,27 +148,6 @@ static bool sign_pss(X509 *x, X509_CRL *crl, EVP_PKEY *key) {
   return ok;
 }
 
-static bool finish(gen_cert *c) {
-  unsigned char *der = NULL;
-  int n = i2d_X509(c->x509, &der);
-  if (n <= 0) return false;
-  c->der = der;
-  c->der_len = (size_t)n;
-  BIO *bio = BIO_new(BIO_s_mem());
-  char *mem = NULL;
-  bool ok = bio != NULL && PEM_write_bio_X509(bio, c->x509) == 1;
-  long len = ok ? BIO_get_mem_data(bio, &mem) : 0;
-  if (ok && len > 0 && (c->pem = malloc((size_t)len + 1)) != NULL) {
-    memcpy(c->pem, mem, (size_t)len);
-    c->pem[len] = '\0';
-    c->pem_len = (size_t)len;
-  } else {
-    ok = false;
-  }
-  BIO_free(bio);
-  return ok;
-}
-
 /* make_ca builds the ARK (issuer NULL) or an ASK/ASVK. */
 static bool make_ca(gen_cert *c, const gen_cert *issuer, EVP_PKEY *key, const char *cn,
                     const char *org, const char *crl_url, uint64_t serial, int64_t nb, int64_t na) {
@@ -199,7 +178,7 @@ static bool make_ca(gen_cert *c, const gen_cert *issuer, EVP_PKEY *key, const ch
          add_conf(x, issuer->x509, NID_key_usage, "critical,keyCertSign") &&
          add_conf(x, issuer->x509, NID_crl_distribution_points, dp);
   }
-  ok = ok && sign_pss(x, NULL, issuer ? issuer->key : key) && finish(c);
+  ok = ok && sign_pss(x, NULL, issuer ? issuer->key : key) && gen_finish_cert(c);
   X509_NAME_free(subject);
   return ok;
 }
@@ -391,7 +370,7 @@ vouch_status vouch_gen_snp_key_new(vouch_gen_snp_pki *pki, const vouch_gen_snp_k
     ok = sig != NULL && ASN1_STRING_length(sig) > 10;
     if (ok) ((unsigned char *)ASN1_STRING_get0_data(sig))[5] ^= 0x01;
   }
-  ok = ok && finish(c);
+  ok = ok && gen_finish_cert(c);
   X509_NAME_free(subject);
   if (!ok) {
     vouch_gen_snp_key_free(k);

@@ -135,9 +135,7 @@ static vouch_status cert_array(json_t *arr, storage *st, vouch_tpm_evidence *ev,
       vouch_buf_free(&pem);
       return s;
     }
-    vouch_buf_puts(&pem, "-----BEGIN CERTIFICATE-----\n");
-    vouch_base64_encode(&pem, der, der_len);
-    vouch_buf_puts(&pem, "\n-----END CERTIFICATE-----\n");
+    vouch_cert_pem_encode(&pem, der, der_len);
     /* The DER copy is no longer needed. */
     free(st->blob[--st->num]);
   }

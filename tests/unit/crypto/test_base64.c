@@ -142,6 +142,45 @@ static void test_round_trip(void **state) {
   }
 }
 
+/* test_cert_pem_layout checks the PEM writer: armour lines, body lines of
+ * exactly 64 characters but the last, and a body that decodes back. */
+static void test_cert_pem_layout(void **state) {
+  (void)state;
+  static const char kBegin[] = "-----BEGIN CERTIFICATE-----\n";
+  static const char kEnd[] = "-----END CERTIFICATE-----\n";
+  uint8_t der[200], back[210];
+  for (size_t i = 0; i < sizeof(der); i++) der[i] = (uint8_t)(i * 29 + 3);
+  const size_t lens[] = {1, 47, 48, 49, 96, 200};
+  for (size_t k = 0; k < sizeof(lens) / sizeof(lens[0]); k++) {
+    size_t len = lens[k];
+    vouch_buf b = {0};
+    vouch_cert_pem_encode(&b, der, len);
+    assert_int_equal(vouch_buf_status(&b), VOUCH_OK);
+    const char *pem = vouch_buf_cstr(&b);
+    assert_true(b.len > strlen(kBegin) + strlen(kEnd));
+    assert_memory_equal(pem, kBegin, strlen(kBegin));
+    assert_string_equal(pem + b.len - strlen(kEnd), kEnd);
+    const char *body = pem + strlen(kBegin);
+    size_t body_len = b.len - strlen(kBegin) - strlen(kEnd);
+    size_t lines = 0, last = 0;
+    for (const char *p = body; p < body + body_len;) {
+      const char *nl = memchr(p, '\n', (size_t)(body + body_len - p));
+      assert_non_null(nl);
+      last = (size_t)(nl - p);
+      assert_true(last >= 1 && last <= 64);
+      if (nl + 1 < body + body_len) assert_int_equal(last, 64);
+      lines++;
+      p = nl + 1;
+    }
+    assert_int_equal(lines, (len + 47) / 48);
+    size_t n = 0;
+    assert_int_equal(vouch_base64_decode_mime(body, body_len, back, sizeof(back), &n), VOUCH_OK);
+    assert_int_equal(n, len);
+    assert_memory_equal(back, der, len);
+    vouch_buf_free(&b);
+  }
+}
+
 static void expect_digest(vouch_hash h, const char *msg, const char *want_hex) {
   uint8_t out[VOUCH_MAX_DIGEST_LEN];
   size_t n = 0;
@@ -186,6 +225,7 @@ int main(void) {
       cmocka_unit_test(test_output_capacity),
       cmocka_unit_test(test_mime_skips_whitespace),
       cmocka_unit_test(test_round_trip),
+      cmocka_unit_test(test_cert_pem_layout),
       cmocka_unit_test(test_digests),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
