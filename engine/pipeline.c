@@ -338,7 +338,7 @@ static void check_signatures(worker *w, size_t n) {
     }
   }
   atomic_fetch_add(&e->sig_requested, num);
-  if (e->cache == NULL) { /* --no-cache: every check on its own */
+  if (e->cache == NULL || e->cfg.no_sig_cache) { /* every check on its own */
     for (size_t i = 0; i < num; i++) vouch_dcap_check_sig(w->refs[i].sig);
     atomic_fetch_add(&e->sig_checked, num);
     return;

@@ -39,6 +39,9 @@ typedef struct {
   unsigned flush_ms;      /* dispatch a partial batch after this idle time; 0 = 20 */
   bool ordered;           /* results in input order (bounded reorder window) */
   bool no_cache;          /* no collateral cache, no signature dedupe (for comparison) */
+  bool no_sig_cache;      /* collateral cache on, but every signature checked on its own:
+                             no verified-signature cache, no dedupe within a batch (for
+                             comparison with verifiers that repeat each check) */
   size_t cache_bytes;     /* cache budget, estimated; 0 = 128 MiB */
   size_t max_line;        /* longest accepted line; 0 = 1 MiB */
   int64_t at;             /* default verification instant (items may carry their own) */

@@ -123,6 +123,9 @@ static const char kVerifyHelp[] =
     "  --resume                   with --ordered --output FILE: continue an interrupted run after\n"
     "                             the last complete line of FILE (a partial line is truncated)\n"
     "  --no-cache                 no collateral cache and no signature dedupe (for comparison)\n"
+    "  --no-sig-cache             keep the collateral cache but check every signature on its\n"
+    "                             own, the shared ones (a platform's QE report) included (for\n"
+    "                             comparison with verifiers that cache nothing)\n"
     "  --max-line BYTES           longest accepted input line (default 1048576)\n"
     "  --progress / --no-progress progress line on stderr (default: when stderr is a terminal)\n"
     "  --stats                    add the allocator's statistics to the summary\n"
@@ -339,7 +342,7 @@ static vouch_status tpm_evidence_from_files(const char *quote_path, const tpm_fi
 
 static int cmd_verify(int argc, char **argv) {
   enum { O_TYPE = 256, O_EVIDENCE, O_COLLATERAL, O_ANCHOR, O_AT, O_ALLOW_EXPIRED, O_MAX_LINE,
-         O_PROGRESS, O_NO_PROGRESS, O_JOBS, O_BATCH, O_ORDERED, O_NO_CACHE, O_SHARD, O_RESUME,
+         O_PROGRESS, O_NO_PROGRESS, O_JOBS, O_BATCH, O_ORDERED, O_NO_CACHE, O_NO_SIG_CACHE, O_SHARD, O_RESUME,
          O_STATS, O_NO_URING, O_POLICY, O_POLICY_SIGNER, O_TOKEN, O_TOKEN_ALG, O_TOKEN_FORMAT,
          O_STATE_DIR, O_PUBLIC_URL, O_SIGNING_KEY, O_SIGNING_CERT, O_TOKEN_LIFETIME,
          O_TPM_SIG, O_TPM_AK, O_TPM_EK, O_TPM_PCRS, O_TPM_SEL, O_TPM_NONCE, O_TPM_LOG };
@@ -358,6 +361,7 @@ static int cmd_verify(int argc, char **argv) {
       {"batch", required_argument, NULL, O_BATCH},
       {"ordered", no_argument, NULL, O_ORDERED},
       {"no-cache", no_argument, NULL, O_NO_CACHE},
+      {"no-sig-cache", no_argument, NULL, O_NO_SIG_CACHE},
       {"shard", required_argument, NULL, O_SHARD},
       {"resume", no_argument, NULL, O_RESUME},
       {"stats", no_argument, NULL, O_STATS},
@@ -455,6 +459,7 @@ static int cmd_verify(int argc, char **argv) {
         break;
       case O_ORDERED: ecfg.ordered = true; break;
       case O_NO_CACHE: ecfg.no_cache = true; break;
+      case O_NO_SIG_CACHE: ecfg.no_sig_cache = true; break;
       case O_SHARD: {
         unsigned k = 0, n = 0;
         char tail;
