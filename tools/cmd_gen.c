@@ -20,11 +20,14 @@ static const char kGenUsage[] =
     "usage: vouch gen sgx --out DIR [--platforms P] [--quotes N] [--seed S] [--now TIME]\n"
     "                     [--enclaves E] [--mix KIND=WEIGHT,...] [--jobs J] [--quiet]\n"
     "       vouch gen tdx --out DIR [the same options]\n"
+    "       vouch gen snp --out DIR [--chips C] [--reports N] [--product P] [--inline-vcek] ...\n"
+    "       vouch gen tpm --out DIR [--quotes N] [--seed S]\n"
     "\n"
     "Makes synthetic Intel SGX (quote v3) or TDX (quote v4/v5) evidence and the signed\n"
-    "collateral it needs, from a test PKI shaped exactly like Intel's, for tests,\n"
-    "benchmarks and demos.  Options, kinds and output files: 'vouch gen sgx --help',\n"
-    "'vouch gen tdx --help'.\n";
+    "collateral it needs, from a test PKI shaped exactly like Intel's, AMD SEV-SNP reports\n"
+    "with their VCEKs from a test AMD hierarchy, or TPM 2.0 quotes from software keys, for\n"
+    "tests, benchmarks and demos.  Options, kinds and output files: 'vouch gen sgx --help',\n"
+    "'vouch gen tdx --help', 'vouch gen snp --help', 'vouch gen tpm --help'.\n";
 
 static const char kSgxIntro[] =
     "usage: vouch gen sgx --out DIR [--platforms P] [--quotes N] [--seed S] [--now TIME]\n"
@@ -443,14 +446,10 @@ int vouch_cmd_gen(int argc, char **argv) {
   if (strcmp(what, "sgx") == 0) return gen_corpus(VOUCH_GEN_TEE_SGX, argc - 1, argv + 1);
   if (strcmp(what, "tdx") == 0) return gen_corpus(VOUCH_GEN_TEE_TDX, argc - 1, argv + 1);
   if (strcmp(what, "tpm") == 0) return vouch_cmd_gen_tpm(argc - 1, argv + 1);
-  if (strcmp(what, "snp") == 0) {
-    usage_error("'snp' corpora cannot be generated from the command line yet (the library "
-                "can: tools/gen/gen.h, SEV-SNP); 'vouch gen sgx|tdx|tpm' exist");
-    return EXIT_USAGE;
-  }
+  if (strcmp(what, "snp") == 0) return vouch_cmd_gen_snp(argc - 1, argv + 1);
   usage_error(
-      "unknown evidence type '%s'; write 'vouch gen sgx --out DIR ...' or 'vouch gen tdx "
-      "--out DIR ...'",
+      "unknown evidence type '%s'; write 'vouch gen sgx --out DIR ...', 'vouch gen tdx --out "
+      "DIR ...', 'vouch gen snp --out DIR ...' or 'vouch gen tpm --out DIR ...'",
       what);
   return EXIT_USAGE;
 }

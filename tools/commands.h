@@ -18,6 +18,9 @@ bool vouch_parse_count(const char *s, uint64_t lo, uint64_t hi, uint64_t *out);
 int vouch_cmd_gen(int argc, char **argv);
 /* vouch gen tpm ...: TPM quotes with software AKs (tools/cmd_gen_tpm.c). */
 int vouch_cmd_gen_tpm(int argc, char **argv);
+/* vouch gen snp ...: SEV-SNP reports, VCEKs and their collateral directory
+ * (tools/cmd_gen_snp.c). */
+int vouch_cmd_gen_snp(int argc, char **argv);
 
 /* vouch token jwks|rotate|sign|verify: signing keys and tokens (tools/cmd_token.c). */
 int vouch_cmd_token(int argc, char **argv);

@@ -902,7 +902,8 @@ VOUCH_MUST_CHECK vouch_status vouch_gen_snp_pki_cert_pem(const vouch_gen_snp_pki
 /* An AMD-style CRL signed by the ARK (PSS), listing the ASK and/or ASVK. */
 typedef struct {
   bool revoke_ask, revoke_asvk;
-  vouch_gen_validity validity; /* 7 days around |now| when valid */
+  vouch_gen_validity validity; /* |span| around |now| when valid */
+  int64_t span;                /* seconds from thisUpdate to nextUpdate; 0: 7 days */
 } vouch_gen_snp_crl_opts;
 VOUCH_MUST_CHECK vouch_status vouch_gen_snp_crl(const vouch_gen_snp_pki *pki,
                                                 const vouch_gen_snp_crl_opts *opts,

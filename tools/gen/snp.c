@@ -255,7 +255,7 @@ vouch_status vouch_gen_snp_crl(const vouch_gen_snp_pki *pki, const vouch_gen_snp
   }
   const gen_cert *ark = &pki->certs[VOUCH_GEN_SNP_ARK];
   int64_t tu, nu;
-  gen_window(pki->now, 7 * GEN_DAY, opts->validity, &tu, &nu);
+  gen_window(pki->now, opts->span > 0 ? opts->span : 7 * GEN_DAY, opts->validity, &tu, &nu);
   X509_CRL *crl = X509_CRL_new();
   ASN1_TIME *t_this = ASN1_TIME_set(NULL, (time_t)tu), *t_next = ASN1_TIME_set(NULL, (time_t)nu);
   unsigned char *der = NULL;
