@@ -13,6 +13,7 @@ PACKAGES=(
   swtpm swtpm-tools tpm2-tools     # the real software TPM of the TPM tests
   python3-jwt python3-cryptography # the independent relying party of the token tests
   curl openssl                    # the HTTP client and certificate maker of the server tests
+  nginx                           # the TLS front of the deployment test (tools/deploy/nginx)
 )
 
 missing=()
