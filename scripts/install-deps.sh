@@ -14,6 +14,7 @@ PACKAGES=(
   python3-jwt python3-cryptography # the independent relying party of the token tests
   curl openssl                    # the HTTP client and certificate maker of the server tests
   nginx                           # the TLS front of the deployment test (tools/deploy/nginx)
+  systemd strace                  # systemd-analyze and the syscall trace of the unit test
 )
 
 missing=()
