@@ -15,6 +15,8 @@
 struct vouch_pubkey {
   EVP_PKEY *pkey; /* owned */
   atomic_int refs;
+  uint8_t *spki;  /* owned DER SubjectPublicKeyInfo when known at import, else NULL */
+  size_t spki_len;
 };
 
 struct vouch_cert {
@@ -50,6 +52,15 @@ vouch_status vouch_crypto_fail(vouch_status s);
 
 /* vouch_pubkey_wrap takes ownership of |pkey| on success only. */
 VOUCH_MUST_CHECK vouch_status vouch_pubkey_wrap(EVP_PKEY *pkey, struct vouch_pubkey **out);
+
+/* Public keys built from their numbers, without OpenSSL's decoder framework
+ * (see crypto/pubkey.c for why).  NULL when OpenSSL refuses them.
+ * vouch_evp_rsa_public: big-endian n and e, as given (no policy on sizes).
+ * vouch_evp_ec_public: an encoded point (uncompressed, compressed or
+ * hybrid) on P-256 (|bits| 256) or P-384 (384), checked to be on the curve
+ * and not the point at infinity. */
+EVP_PKEY *vouch_evp_rsa_public(const uint8_t *n, size_t n_len, const uint8_t *e, size_t e_len);
+EVP_PKEY *vouch_evp_ec_public(int bits, const uint8_t *point, size_t len);
 
 /* vouch_pem_next finds the next "-----BEGIN |label|-----" ... "-----END
  * |label|-----" block in |text| at or after *pos.  On VOUCH_OK, *out_found

@@ -601,49 +601,29 @@ static vouch_status jwk_rsa(json_t *o, EVP_PKEY **out, vouch_err *err) {
   size_t n_len = 0, e_len = 0;
   VOUCH_GUARD(b64url_member(o, "n", n, sizeof(n), &n_len, "jwk", err));
   VOUCH_GUARD(b64url_member(o, "e", e, sizeof(e), &e_len, "jwk", err));
-  vouch_status st = VOUCH_E_CRYPTO;
   BIGNUM *bn = BN_bin2bn(n, (int)n_len, NULL), *be = BN_bin2bn(e, (int)e_len, NULL);
-  OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
-  OSSL_PARAM *params = NULL;
-  EVP_PKEY_CTX *ctx = NULL;
-  if (bn == NULL || be == NULL || bld == NULL) goto done;
-  int bits = BN_num_bits(bn);
-  if (bits < MIN_RSA_BITS || bits > MAX_RSA_BITS || !BN_is_odd(be) || BN_is_one(be)) {
-    st = vouch_fail(err, VOUCH_E_UNSUPPORTED,
-                    "jwk: RSA key of %d bits or bad exponent (need %d to %d bits, odd e > 1)", bits,
-                    MIN_RSA_BITS, MAX_RSA_BITS);
-    goto done;
-  }
-  if (OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, bn) != 1 ||
-      OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, be) != 1 ||
-      (params = OSSL_PARAM_BLD_to_param(bld)) == NULL ||
-      (ctx = EVP_PKEY_CTX_new_from_name(NULL, "RSA", NULL)) == NULL ||
-      EVP_PKEY_fromdata_init(ctx) != 1 ||
-      EVP_PKEY_fromdata(ctx, out, EVP_PKEY_PUBLIC_KEY, params) != 1) {
-    goto done;
-  }
-  st = VOUCH_OK;
-done:
-  EVP_PKEY_CTX_free(ctx);
-  OSSL_PARAM_free(params);
-  OSSL_PARAM_BLD_free(bld);
+  int bits = bn ? BN_num_bits(bn) : 0;
+  bool e_ok = be != NULL && BN_is_odd(be) && !BN_is_one(be);
   BN_free(bn);
   BN_free(be);
-  if (st == VOUCH_E_CRYPTO) st = vouch_fail(err, st, "jwk: cannot build the RSA key");
-  return st == VOUCH_OK ? st : vouch_crypto_fail(st);
+  if (bits < MIN_RSA_BITS || bits > MAX_RSA_BITS || !e_ok) {
+    return vouch_fail(err, VOUCH_E_UNSUPPORTED,
+                      "jwk: RSA key of %d bits or bad exponent (need %d to %d bits, odd e > 1)",
+                      bits, MIN_RSA_BITS, MAX_RSA_BITS);
+  }
+  *out = vouch_evp_rsa_public(n, n_len, e, e_len);
+  if (*out == NULL) return vouch_fail(err, VOUCH_E_CRYPTO, "jwk: cannot build the RSA key");
+  return VOUCH_OK;
 }
 
 /* jwk_ec builds an EC public key from crv, x, y and checks the point. */
 static vouch_status jwk_ec(json_t *o, EVP_PKEY **out, vouch_err *err) {
   const char *crv = member_str(o, "crv");
-  char group[16];
   size_t half;
   if (crv != NULL && strcmp(crv, "P-256") == 0) {
     half = 32;
-    strcpy(group, "prime256v1");
   } else if (crv != NULL && strcmp(crv, "P-384") == 0) {
     half = 48;
-    strcpy(group, "secp384r1");
   } else {
     char c[24];
     clean_copy(crv ? crv : "(none)", crv ? strlen(crv) : 6, c, sizeof(c));
@@ -658,23 +638,8 @@ static vouch_status jwk_ec(json_t *o, EVP_PKEY **out, vouch_err *err) {
                       half);
   }
   point[0] = 0x04;
-  OSSL_PARAM params[] = {
-      OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, group, 0),
-      OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, point, 1 + 2 * half),
-      OSSL_PARAM_construct_end(),
-  };
-  EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
-  EVP_PKEY_CTX *chk = NULL;
-  bool ok = ctx != NULL && EVP_PKEY_fromdata_init(ctx) == 1 &&
-            EVP_PKEY_fromdata(ctx, out, EVP_PKEY_PUBLIC_KEY, params) == 1 &&
-            (chk = EVP_PKEY_CTX_new_from_pkey(NULL, *out, NULL)) != NULL &&
-            EVP_PKEY_public_check(chk) == 1;
-  EVP_PKEY_CTX_free(chk);
-  EVP_PKEY_CTX_free(ctx);
-  if (!ok) {
-    EVP_PKEY_free(*out);
-    *out = NULL;
-    vouch_crypto_clear_errors();
+  *out = vouch_evp_ec_public((int)half * 8, point, 1 + 2 * half);
+  if (*out == NULL) {
     return vouch_fail(err, VOUCH_E_MALFORMED, "jwk: the %s point is not on the curve", crv);
   }
   return VOUCH_OK;

@@ -300,6 +300,104 @@ static void test_spki_and_pem_round_trip(void **state) {
   EVP_PKEY_free(k);
 }
 
+/* import_matches_openssl: vouch_pubkey_from_spki_der on |der| succeeds
+ * exactly when OpenSSL's d2i_PUBKEY does (consuming all of it), gives the
+ * same key, and hands back the SPKI OpenSSL would encode.  Returns whether
+ * it was accepted. */
+static bool import_matches_openssl(const uint8_t *der, size_t len) {
+  struct vouch_pubkey *ours = NULL;
+  bool ours_ok = vouch_pubkey_from_spki_der(der, len, &ours) == VOUCH_OK;
+  const unsigned char *p = der;
+  EVP_PKEY *ref = d2i_PUBKEY(NULL, &p, (long)len);
+  bool ref_ok = ref != NULL && p == der + len;
+  ERR_clear_error();
+  if (ours_ok != ref_ok)
+    fail_msg("vouch %s a key OpenSSL %s", ours_ok ? "accepts" : "refuses",
+             ref_ok ? "accepts" : "refuses");
+  if (ours_ok) {
+    assert_int_equal(EVP_PKEY_eq(vouch_pubkey_evp(ours), ref), 1);
+    uint8_t *back = NULL;
+    size_t back_len = 0;
+    assert_int_equal(vouch_pubkey_spki_der(ours, &back, &back_len), VOUCH_OK);
+    unsigned char *want = NULL;
+    int want_len = i2d_PUBKEY(ref, &want);
+    assert_int_equal(back_len, (size_t)want_len);
+    assert_memory_equal(back, want, back_len);
+    free(back);
+    OPENSSL_free(want);
+  }
+  EVP_PKEY_free(ref);
+  vouch_pubkey_free(ours);
+  return ours_ok;
+}
+
+/* vouch reads RSA and P-256/P-384 SPKIs itself (OpenSSL 3.0's decoder costs
+ * ~200 us a key) and leaves the rest to OpenSSL: every key kind, and every
+ * single-bit change of the fast-path ones, must be judged the same way. */
+static void test_spki_fast_path_matches_openssl(void **state) {
+  (void)state;
+  EVP_PKEY *keys[] = {
+      EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048),
+      EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256"),
+      EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-384"),
+      EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-521"), /* OpenSSL's path */
+      EVP_PKEY_Q_keygen(NULL, NULL, "ED25519"),     /* OpenSSL's path */
+  };
+  for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+    assert_non_null(keys[k]);
+    unsigned char *der = NULL;
+    int n = i2d_PUBKEY(keys[k], &der);
+    assert_true(n > 0);
+    assert_true(import_matches_openssl(der, (size_t)n));
+    if (k < 3) { /* the fast-path kinds: every bit of the encoding */
+      size_t accepted = 0;
+      for (int i = 0; i < n; i++) {
+        for (int b = 0; b < 8; b++) {
+          der[i] ^= (uint8_t)(1u << b);
+          accepted += import_matches_openssl(der, (size_t)n);
+          der[i] ^= (uint8_t)(1u << b);
+        }
+      }
+      /* RSA: flips in n (and some in e) are still keys; EC: off the curve. */
+      if (k == 0) assert_true(accepted > 0);
+    }
+    OPENSSL_free(der);
+    EVP_PKEY_free(keys[k]);
+  }
+  /* A compressed P-256 point goes to OpenSSL and is the same key. */
+  EVP_PKEY *ec = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
+  assert_int_equal(
+      EVP_PKEY_set_utf8_string_param(ec, OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT, "compressed"),
+      1);
+  unsigned char *der = NULL;
+  int n = i2d_PUBKEY(ec, &der);
+  assert_int_equal(n, 59);
+  struct vouch_pubkey *pub = NULL;
+  assert_int_equal(vouch_pubkey_from_spki_der(der, (size_t)n, &pub), VOUCH_OK);
+  assert_int_equal(EVP_PKEY_eq(vouch_pubkey_evp(pub), ec), 1);
+  vouch_pubkey_free(pub);
+  OPENSSL_free(der);
+  EVP_PKEY_free(ec);
+}
+
+/* A key made from a quote's raw point keeps the SPKI OpenSSL would write. */
+static void test_p256_xy_spki(void **state) {
+  (void)state;
+  EVP_PKEY *k = ct_ec_key();
+  struct vouch_pubkey *pub = p256_import(k);
+  uint8_t *der = NULL;
+  size_t der_len = 0;
+  assert_int_equal(vouch_pubkey_spki_der(pub, &der, &der_len), VOUCH_OK);
+  unsigned char *want = NULL;
+  int want_len = i2d_PUBKEY(k, &want);
+  assert_int_equal(der_len, (size_t)want_len);
+  assert_memory_equal(der, want, der_len);
+  free(der);
+  OPENSSL_free(want);
+  vouch_pubkey_free(pub);
+  EVP_PKEY_free(k);
+}
+
 /* The v3 quote's signature (at 436) over [0,432) with the key at 500. */
 static void test_quote_attestation_key(void **state) {
   (void)state;
@@ -331,6 +429,8 @@ int main(void) {
       cmocka_unit_test(test_rsa_pkcs1_and_pss),
       cmocka_unit_test(test_ed25519),
       cmocka_unit_test(test_spki_and_pem_round_trip),
+      cmocka_unit_test(test_spki_fast_path_matches_openssl),
+      cmocka_unit_test(test_p256_xy_spki),
       cmocka_unit_test(test_quote_attestation_key),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

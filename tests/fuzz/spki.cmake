@@ -1,0 +1,1 @@
+vouch_fuzz_target(spki LIBS vouch_crypto PkgConfig::LIBCRYPTO)
