@@ -6,6 +6,9 @@
  *   intel/qe/<n>.json, intel/td_qe/<n>.json                   PCS body
  *   intel/crl/{root,processor,platform}/<thisUpdate>.der      CRL, DER
  *   intel/chains/<sha256 prefix>.pem                          issuer chains
+ *   amd/<product>/vcek/<hwid>/<reported_tcb>.der              VCEKs, DER
+ *   amd/<product>/vlek/<sha256 of the key>.der                VLEKs, DER
+ *   amd/<product>/<name>.pem, amd/<product>/<name>.der        ASK/ASVK/ARK, CRLs
  *
  * The tree is indexed once at open (every item parsed for its window);
  * lookups then pick, per item, the newest version valid at the instant, or
@@ -18,10 +21,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "crypto/crypto.h"
 #include "engine/engine.h"
+#include "verifiers/snp/snp.h"
 
 typedef enum { K_TCB_SGX, K_TCB_TDX, K_QE, K_TD_QE, K_CRL_ROOT, K_CRL_PROCESSOR, K_CRL_PLATFORM,
                K_CHAIN } item_kind;
@@ -36,9 +41,25 @@ typedef struct {
   bool tcb_signing, processor_ca, platform_ca; /* chains: what they contain */
 } item;
 
+/* An AMD item: a VCEK or VLEK keyed as a KDS cache keeps it, or one of a
+ * product's CA certificates or CRLs.  Parsed once at open; lookups hand
+ * out references. */
+typedef enum { S_VCEK, S_VLEK, S_CA, S_CRL } snp_kind;
+
+typedef struct {
+  snp_kind kind;
+  vouch_snp_product product;
+  uint8_t hwid[64]; /* VCEK: 64 bytes, Turin 8 (the rest zero) */
+  uint64_t tcb;     /* VCEK/VLEK: the TCB_VERSION its SPLs encode */
+  struct vouch_cert *cert;
+  struct vouch_crl *crl;
+} snp_item;
+
 struct vouch_colldir {
   item *items;
   size_t num, cap;
+  snp_item *snp; /* VCEKs sorted by (product, hwid, tcb) after open */
+  size_t num_snp, cap_snp;
   uint64_t store_id; /* never reused: lets caches key items by address */
 };
 
@@ -46,14 +67,21 @@ static _Atomic uint64_t g_store_ids;
 
 static void item_free(item *it) { vouch_blob_free(&it->text); }
 
+static void snp_item_free(snp_item *it) {
+  vouch_cert_free(it->cert);
+  vouch_crl_free(it->crl);
+}
+
 void vouch_colldir_free(struct vouch_colldir *d) {
   if (d == NULL) return;
   for (size_t i = 0; i < d->num; i++) item_free(&d->items[i]);
+  for (size_t i = 0; i < d->num_snp; i++) snp_item_free(&d->snp[i]);
   free(d->items);
+  free(d->snp);
   free(d);
 }
 
-size_t vouch_colldir_count(const struct vouch_colldir *d) { return d->num; }
+size_t vouch_colldir_count(const struct vouch_colldir *d) { return d->num + d->num_snp; }
 
 static vouch_status push(struct vouch_colldir *d, item *it) {
   if (d->num == d->cap) {
@@ -191,6 +219,210 @@ static vouch_status index_dir(struct vouch_colldir *d, const char *dir, const ch
   return s;
 }
 
+/* ---- AMD (SEV-SNP) items -------------------------------------------------- */
+
+static vouch_status push_snp(struct vouch_colldir *d, snp_item *it) {
+  if (d->num_snp == d->cap_snp) {
+    size_t cap = d->cap_snp ? d->cap_snp * 2 : 64;
+    snp_item *p = realloc(d->snp, cap * sizeof(*p));
+    if (p == NULL) return VOUCH_E_NOMEM;
+    d->snp = p;
+    d->cap_snp = cap;
+  }
+  d->snp[d->num_snp++] = *it;
+  return VOUCH_OK;
+}
+
+/* snp_key_cert reads a VCEK/VLEK file and checks that it is what its path
+ * says: a file filed under the wrong hwID, TCB or key hash would otherwise
+ * be served for reports it does not belong to (the verifier would reject
+ * it, but as a mismatch, hiding that the right one is missing). */
+static vouch_status snp_key_cert(const char *path, vouch_snp_product product, bool vlek,
+                                 const char *hwid_hex, const char *name, snp_item *it,
+                                 vouch_err *e) {
+  uint8_t *data = NULL;
+  size_t len = 0;
+  VOUCH_GUARD(vouch_read_file(path, VOUCH_LIMIT_COLLATERAL, &data, &len, e));
+  it->product = product;
+  it->kind = vlek ? S_VLEK : S_VCEK;
+  vouch_status s = vouch_cert_from_der(data, len, &it->cert);
+  free(data);
+  if (s != VOUCH_OK) return vouch_fail(e, s, "not a DER certificate");
+  vouch_snp_role role;
+  VOUCH_GUARD(vouch_snp_cert_role(it->cert, &role, e));
+  if (role != (vlek ? VOUCH_SNP_ROLE_VLEK : VOUCH_SNP_ROLE_VCEK)) {
+    return vouch_fail(e, VOUCH_E_MALFORMED, "the certificate is a %s, not a %s",
+                      vouch_snp_role_name(role), vlek ? "VLEK" : "VCEK");
+  }
+  vouch_snp_cert_ext x;
+  VOUCH_GUARD(vouch_snp_cert_ext_parse(it->cert, &x, e));
+  if (x.product != VOUCH_SNP_PRODUCT_UNKNOWN && x.product != product) {
+    return vouch_fail(e, VOUCH_E_COLLATERAL_MISMATCH,
+                      "its productName '%s' is not %s (the folder's product)", x.product_name,
+                      vouch_snp_product_name(product));
+  }
+  it->tcb = vouch_snp_tcb_encode(product, x.fmc_spl, x.bl_spl, x.tee_spl, x.snp_spl, x.ucode_spl);
+  char want[2 * VOUCH_SHA256_LEN + 8];
+  if (vlek) {
+    struct vouch_pubkey *k = NULL;
+    uint8_t *spki = NULL, h[VOUCH_SHA256_LEN];
+    size_t spki_len = 0;
+    s = vouch_cert_pubkey(it->cert, &k);
+    if (s == VOUCH_OK) s = vouch_pubkey_spki_der(k, &spki, &spki_len);
+    if (s == VOUCH_OK) vouch_sha256(spki, spki_len, h);
+    free(spki);
+    vouch_pubkey_free(k);
+    if (s != VOUCH_OK) return vouch_fail(e, s, "cannot read its public key");
+    vouch_hex_encode(h, sizeof h, want);
+    if (strlen(name) != 68 || strncasecmp(name, want, 64) != 0) {
+      return vouch_fail(e, VOUCH_E_COLLATERAL_MISMATCH,
+                        "a VLEK is filed under the SHA-256 of its key (SPKI DER): %s.der", want);
+    }
+    return VOUCH_OK;
+  }
+  size_t hw_len = product == VOUCH_SNP_TURIN ? 8 : 64;
+  if (!x.has_hwid || x.hwid_len != hw_len) {
+    return vouch_fail(e, VOUCH_E_COLLATERAL_MISMATCH, "the VCEK has no %zu-byte hwID", hw_len);
+  }
+  memcpy(it->hwid, x.hwid, hw_len);
+  uint8_t named[64];
+  /* (The path, with both names, starts the message: keep these short.) */
+  if (strlen(hwid_hex) != 2 * hw_len || vouch_hex_decode(hwid_hex, 2 * hw_len, named, hw_len) ||
+      memcmp(named, it->hwid, hw_len) != 0) {
+    char hex[17];
+    vouch_hex_encode(it->hwid, 8, hex);
+    return vouch_fail(e, VOUCH_E_COLLATERAL_MISMATCH, "its hwID (%s...) is not its folder's", hex);
+  }
+  snprintf(want, sizeof want, "%016llx.der", (unsigned long long)it->tcb);
+  if (strcasecmp(name, want) != 0) {
+    return vouch_fail(e, VOUCH_E_COLLATERAL_MISMATCH, "it is for TCB %.16s, not its name's", want);
+  }
+  return VOUCH_OK;
+}
+
+/* snp_ca_file reads a product's PEM certificates (ASK/ASVK/ARK) or a DER
+ * CRL. */
+static vouch_status snp_ca_file(struct vouch_colldir *d, const char *path,
+                                vouch_snp_product product, bool crl, vouch_err *e) {
+  uint8_t *data = NULL;
+  size_t len = 0;
+  VOUCH_GUARD(
+      vouch_read_file(path, crl ? VOUCH_LIMIT_CRL_BYTES : VOUCH_LIMIT_COLLATERAL, &data, &len, e));
+  vouch_status s = VOUCH_OK;
+  if (crl) {
+    snp_item it = {.kind = S_CRL, .product = product};
+    s = vouch_crl_parse(data, len, &it.crl, e);
+    if (s == VOUCH_OK && (s = push_snp(d, &it)) != VOUCH_OK) snp_item_free(&it);
+  } else {
+    struct vouch_cert *certs[VOUCH_LIMIT_PEM_CHAIN_CERTS];
+    size_t n = 0;
+    s = vouch_cert_chain_from_pem((const char *)data, len, certs, VOUCH_LIMIT_PEM_CHAIN_CERTS, &n,
+                                  e);
+    for (size_t i = 0; i < n; i++) {
+      snp_item it = {.kind = S_CA, .product = product, .cert = certs[i]};
+      if (s == VOUCH_OK) s = push_snp(d, &it);
+      if (s != VOUCH_OK) vouch_cert_free(certs[i]);
+    }
+  }
+  free(data);
+  return s;
+}
+
+/* index_snp_file indexes one file of amd/<product>/ (|sub|: NULL, "vcek"
+ * or "vlek"; |hwid|: the VCEK's folder). */
+static vouch_status index_snp_file(struct vouch_colldir *d, const char *path,
+                                   vouch_snp_product product, const char *sub, const char *hwid,
+                                   const char *name, vouch_err *err) {
+  vouch_err e = {0};
+  vouch_status s = VOUCH_OK;
+  if (sub == NULL) {
+    if (has_suffix(name, ".pem")) s = snp_ca_file(d, path, product, false, &e);
+    if (has_suffix(name, ".der")) s = snp_ca_file(d, path, product, true, &e);
+  } else if (has_suffix(name, ".der")) {
+    snp_item it = {0};
+    s = snp_key_cert(path, product, strcmp(sub, "vlek") == 0, hwid ? hwid : "", name, &it, &e);
+    if (s == VOUCH_OK) s = push_snp(d, &it);
+    if (s != VOUCH_OK) snp_item_free(&it);
+  }
+  if (s != VOUCH_OK) {
+    s = vouch_fail(err, s, "collateral directory: %s: %s", path,
+                   e.msg[0] ? e.msg : vouch_status_message(s));
+  }
+  return s;
+}
+
+/* walk_snp indexes amd/<product>/: its files, vcek/<hwid>/<tcb>.der and
+ * vlek/<hash>.der.  |sub| is NULL at the product level, else "vcek"/"vlek";
+ * |hwid| the VCEK folder. */
+static vouch_status walk_snp(struct vouch_colldir *d, const char *dir, vouch_snp_product product,
+                             const char *sub, const char *hwid, vouch_err *err) {
+  DIR *dh = opendir(dir);
+  if (dh == NULL) return vouch_fail(err, VOUCH_E_IO, "cannot read %s: %s", dir, strerror(errno));
+  vouch_status s = VOUCH_OK;
+  struct dirent *de;
+  while (s == VOUCH_OK && (de = readdir(dh)) != NULL) {
+    if (de->d_name[0] == '.') continue;
+    char path[4096];
+    if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, de->d_name) >= sizeof(path)) continue;
+    struct stat st;
+    if (stat(path, &st) != 0) continue;
+    if (S_ISDIR(st.st_mode)) {
+      if (sub == NULL && (strcmp(de->d_name, "vcek") == 0 || strcmp(de->d_name, "vlek") == 0)) {
+        s = walk_snp(d, path, product, de->d_name, NULL, err);
+      } else if (sub != NULL && strcmp(sub, "vcek") == 0 && hwid == NULL) {
+        s = walk_snp(d, path, product, sub, de->d_name, err);
+      }
+      continue;
+    }
+    if (!S_ISREG(st.st_mode)) continue;
+    if (sub != NULL && strcmp(sub, "vcek") == 0 && hwid == NULL)
+      continue; /* not in a hwID folder */
+    s = index_snp_file(d, path, product, sub, hwid, de->d_name, err);
+  }
+  closedir(dh);
+  return s;
+}
+
+/* index_amd walks amd/<product>/ for every product folder ("Milan",
+ * "genoa", ...; other names are an error: a typo would hide VCEKs). */
+static vouch_status index_amd(struct vouch_colldir *d, const char *root, vouch_err *err) {
+  char amd[4096];
+  snprintf(amd, sizeof amd, "%s/amd", root);
+  DIR *dh = opendir(amd);
+  if (dh == NULL) {
+    return errno == ENOENT
+               ? VOUCH_OK
+               : vouch_fail(err, VOUCH_E_IO, "cannot read %s: %s", amd, strerror(errno));
+  }
+  vouch_status s = VOUCH_OK;
+  struct dirent *de;
+  while (s == VOUCH_OK && (de = readdir(dh)) != NULL) {
+    if (de->d_name[0] == '.') continue;
+    char path[4096];
+    if ((size_t)snprintf(path, sizeof(path), "%s/%s", amd, de->d_name) >= sizeof(path)) continue;
+    struct stat st;
+    if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode)) continue;
+    vouch_snp_product p = vouch_snp_product_from_name(de->d_name, strlen(de->d_name));
+    if (p == VOUCH_SNP_PRODUCT_UNKNOWN) {
+      s = vouch_fail(err, VOUCH_E_MALFORMED,
+                     "collateral directory: %s: not an AMD product (Milan, Genoa, Turin)", path);
+      break;
+    }
+    s = walk_snp(d, path, p, NULL, NULL, err);
+  }
+  closedir(dh);
+  return s;
+}
+
+static int cmp_snp(const void *a, const void *b) {
+  const snp_item *x = a, *y = b;
+  if (x->kind != y->kind) return x->kind < y->kind ? -1 : 1;
+  if (x->product != y->product) return x->product < y->product ? -1 : 1;
+  int c = memcmp(x->hwid, y->hwid, 64);
+  if (c != 0) return c;
+  return x->tcb < y->tcb ? -1 : x->tcb > y->tcb ? 1 : 0;
+}
+
 vouch_status vouch_colldir_open(const char *path, struct vouch_colldir **out, vouch_err *err) {
   struct stat st;
   if (stat(path, &st) != 0 || !S_ISDIR(st.st_mode)) {
@@ -219,9 +451,12 @@ vouch_status vouch_colldir_open(const char *path, struct vouch_colldir **out, vo
     snprintf(sub, sizeof(sub), "%s/%s", path, kLayout[i].sub);
     s = index_dir(d, sub, kLayout[i].suffix, kLayout[i].kind, kLayout[i].recurse, err);
   }
-  if (s == VOUCH_OK && d->num == 0) {
+  if (s == VOUCH_OK) s = index_amd(d, path, err);
+  /* Sorted so that a VCEK lookup is a binary search, whatever the fleet. */
+  if (s == VOUCH_OK && d->num_snp > 1) qsort(d->snp, d->num_snp, sizeof(*d->snp), cmp_snp);
+  if (s == VOUCH_OK && d->num == 0 && d->num_snp == 0) {
     s = vouch_fail(err, VOUCH_E_COLLATERAL_MISSING,
-                   "collateral directory %s holds no collateral (expected intel/...; "
+                   "collateral directory %s holds no collateral (expected intel/... or amd/...; "
                    "use 'vouch collateral import' to fill it)",
                    path);
   }
@@ -335,6 +570,139 @@ static vouch_status resolve(void *ctx, const vouch_dcap_lookup *key, vouch_dcap_
 
 vouch_dcap_source vouch_colldir_source(struct vouch_colldir *d) {
   vouch_dcap_source src = {.resolve = resolve, .ctx = d};
+  return src;
+}
+
+/* ---- SEV-SNP lookup ---------------------------------------------------------- */
+
+static bool product_fits(vouch_snp_product want, vouch_snp_product have) {
+  return want == VOUCH_SNP_PRODUCT_UNKNOWN || want == have;
+}
+
+/* vcek_hwid: the chip id as the product's hwID (Turin: 8 bytes, the rest
+ * of the report's 64 must be zero to match). */
+static bool vcek_hwid(vouch_snp_product p, const uint8_t chip_id[64], uint8_t out[64]) {
+  memset(out, 0, 64);
+  size_t n = p == VOUCH_SNP_TURIN ? 8 : 64;
+  for (size_t i = n; i < 64; i++)
+    if (chip_id[i] != 0) return false;
+  memcpy(out, chip_id, n);
+  return true;
+}
+
+/* add_product_cas adds the CA certificates of |p| and its CRLs issued by
+ * |at| (newest first, as many as the collateral takes). */
+static vouch_status add_product_cas(const struct vouch_colldir *d, vouch_snp_product p, int64_t at,
+                                    vouch_snp_collateral *out, vouch_err *err) {
+  for (size_t i = 0; i < d->num_snp; i++) {
+    const snp_item *it = &d->snp[i];
+    if (it->kind != S_CA || it->product != p) continue;
+    VOUCH_GUARD(vouch_snp_collateral_add_cert(out, it->cert, err));
+  }
+  for (;;) {
+    const snp_item *best = NULL;
+    for (size_t i = 0; i < d->num_snp; i++) {
+      const snp_item *it = &d->snp[i];
+      if (it->kind != S_CRL || it->product != p || vouch_crl_this_update(it->crl) > at) continue;
+      bool taken = false;
+      for (size_t k = 0; k < out->num_crls && !taken; k++) taken = out->crls[k] == it->crl;
+      if (!taken &&
+          (best == NULL || vouch_crl_this_update(it->crl) > vouch_crl_this_update(best->crl)))
+        best = it;
+    }
+    if (best == NULL || out->num_crls == VOUCH_SNP_MAX_CRLS) return VOUCH_OK;
+    VOUCH_GUARD(vouch_snp_collateral_add_crl(out, best->crl, err));
+  }
+}
+
+static vouch_status snp_find(void *ctx, const vouch_snp_lookup *key, vouch_snp_collateral *out,
+                             vouch_err *err) {
+  const struct vouch_colldir *d = ctx;
+  char tcb_hex[17];
+  snprintf(tcb_hex, sizeof tcb_hex, "%016llx", (unsigned long long)key->reported_tcb);
+  bool found[4] = {false}; /* by product */
+  size_t other_tcbs = 0;
+  char other[3 * 17] = "";
+  for (int p = VOUCH_SNP_MILAN; p <= VOUCH_SNP_TURIN; p++) {
+    if (!product_fits(key->product, (vouch_snp_product)p)) continue;
+    if (key->vlek) {
+      /* VLEKs by product and TCB; the signature picks among several. */
+      for (size_t i = 0; i < d->num_snp; i++) {
+        const snp_item *it = &d->snp[i];
+        if (it->kind != S_VLEK || it->product != (vouch_snp_product)p ||
+            it->tcb != key->reported_tcb)
+          continue;
+        VOUCH_GUARD(vouch_snp_collateral_add_cert(out, it->cert, err));
+        found[p] = true;
+      }
+      continue;
+    }
+    snp_item probe = {.kind = S_VCEK, .product = (vouch_snp_product)p, .tcb = 0};
+    if (!vcek_hwid(probe.product, key->chip_id, probe.hwid)) continue;
+    /* Lower bound of (VCEK, p, hwid, tcb 0): the chip's VCEKs follow. */
+    size_t lo = 0, hi = d->num_snp;
+    while (lo < hi) {
+      size_t mid = lo + (hi - lo) / 2;
+      if (cmp_snp(&d->snp[mid], &probe) < 0) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
+    }
+    for (size_t i = lo; i < d->num_snp; i++) {
+      const snp_item *it = &d->snp[i];
+      if (it->kind != S_VCEK || it->product != probe.product ||
+          memcmp(it->hwid, probe.hwid, 64) != 0)
+        break;
+      if (it->tcb != key->reported_tcb) {
+        /* Never served for another TCB: named in the error instead. */
+        if (other_tcbs < 3) {
+          size_t n = strlen(other);
+          snprintf(other + n, sizeof other - n, "%s%016llx", other_tcbs ? "," : "",
+                   (unsigned long long)it->tcb);
+        }
+        other_tcbs++;
+        continue;
+      }
+      VOUCH_GUARD(vouch_snp_collateral_add_cert(out, it->cert, err));
+      found[p] = true;
+    }
+  }
+  bool any = false;
+  for (int p = VOUCH_SNP_MILAN; p <= VOUCH_SNP_TURIN; p++) {
+    if (!found[p]) continue;
+    any = true;
+    VOUCH_GUARD(add_product_cas(d, (vouch_snp_product)p, key->at, out, err));
+  }
+  if (any) return VOUCH_OK;
+  const char *prod = key->product == VOUCH_SNP_PRODUCT_UNKNOWN
+                         ? "any product"
+                         : vouch_snp_product_name(key->product);
+  if (key->vlek) {
+    return vouch_fail(err, VOUCH_E_COLLATERAL_MISSING,
+                      "collateral: no VLEK for %s at TCB %s in the collateral directory "
+                      "(amd/<product>/vlek/<sha256 of key>.der)",
+                      prod, tcb_hex);
+  }
+  size_t hw_len = key->product == VOUCH_SNP_TURIN ? 8 : 64;
+  char hwid[129];
+  vouch_hex_encode(key->chip_id, hw_len, hwid);
+  /* The whole hwID: it is the folder name to look for (and fits in a
+   * message with the rest). */
+  if (other_tcbs > 0) {
+    return vouch_fail(err, VOUCH_E_COLLATERAL_MISSING,
+                      "collateral: no VCEK for %s chip %s at TCB %s in the collateral directory; "
+                      "it has this chip's for TCB %s%s",
+                      prod, hwid, tcb_hex, other, other_tcbs > 3 ? ",..." : "");
+  }
+  return vouch_fail(err, VOUCH_E_COLLATERAL_MISSING,
+                    "collateral: no VCEK for %s chip %s at TCB %s in the collateral directory "
+                    "(amd/<product>/vcek/<hwid>/<tcb>.der)",
+                    prod, hwid, tcb_hex);
+}
+
+vouch_snp_source vouch_colldir_snp_source(struct vouch_colldir *d) {
+  vouch_snp_source src = {.find = snp_find, .ctx = d};
   return src;
 }
 

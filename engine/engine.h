@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "verifiers/sgx/sgx.h"
+#include "verifiers/snp/snp.h"
 
 /* ---- Evidence envelope (DESIGN.md) ------------------------------------- */
 typedef enum {
@@ -78,6 +79,12 @@ void vouch_colldir_free(struct vouch_colldir *d);
  * valid, the newest issued before it, so the verifier reports the expiry
  * precisely). */
 vouch_dcap_source vouch_colldir_source(struct vouch_colldir *d);
+/* vouch_colldir_snp_source returns the SEV-SNP source backed by |d|
+ * (amd/<product>/vcek/<hwid>/<reported_tcb>.der, amd/<product>/vlek/
+ * <sha256 of the key>.der, and each product's CA certificates and CRLs):
+ * the VCEK of exactly the report's chip and reported TCB, the VLEKs of its
+ * TCB, never a VCEK for another TCB; a miss names product, chip id and TCB. */
+vouch_snp_source vouch_colldir_snp_source(struct vouch_colldir *d);
 /* vouch_colldir_stats: items indexed. */
 size_t vouch_colldir_count(const struct vouch_colldir *d);
 
@@ -201,6 +208,7 @@ typedef struct {
   const struct vouch_policy *policy;       /* appraisal policy, or NULL */
   const vouch_token_config *token;         /* issue tokens (needs a policy), or NULL */
   const void *snp_collateral;              /* a vouch_snp_collateral for SNP items, or NULL */
+  const vouch_snp_source *snp_source;      /* VCEKs/VLEKs from a directory, or NULL */
 } vouch_run_config;
 
 /* vouch_envelope_sgx_opts derives the verifier options of an envelope (its
@@ -214,10 +222,11 @@ bool vouch_envelope_sgx_opts(const vouch_envelope *env, int64_t default_at, bool
  * signature stage (SEV-SNP, Azure's SNP HCL report, TPM) on the calling
  * thread: true when |env| was such evidence and |out| is filled.
  * |snp_collateral| (a vouch_snp_collateral, or NULL) serves SNP items that
- * carry no inline collateral. */
+ * carry no inline collateral; |snp_source| (or NULL) supplies the VCEK or
+ * VLEK of a report whose collateral has none. */
 bool vouch_verify_direct(const vouch_envelope *env, int64_t default_at, bool allow_expired,
                          const struct vouch_anchors *anchors, const void *snp_collateral,
-                         vouch_result *out);
+                         const vouch_snp_source *snp_source, vouch_result *out);
 
 /* vouch_check_event_log: for a TDX item whose envelope carries a CCEL
  * "event_log", replays it into RTMR0-3 and requires the quote's values

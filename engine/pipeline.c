@@ -282,7 +282,8 @@ static void begin_item(worker *w, vouch_batch *b, size_t i) {
     error_result(r, cfg->at, err.code, err.msg, l->line_no);
     return;
   }
-  if (vouch_verify_direct(env, cfg->at, cfg->allow_expired, cfg->anchors, cfg->snp_collateral, r))
+  if (vouch_verify_direct(env, cfg->at, cfg->allow_expired, cfg->anchors, cfg->snp_collateral,
+                          cfg->snp_source, r))
     return;
   vouch_sgx_opts opts;
   if (!vouch_envelope_sgx_opts(env, cfg->at, cfg->allow_expired, cfg->anchors, &opts, r)) return;

@@ -59,6 +59,8 @@ typedef struct {
   const void *snp_collateral;                /* a vouch_snp_collateral (VCEK/VLEK, ASK, ARK,
                                                 CRL) for SNP items without inline
                                                 collateral, or NULL */
+  const void *snp_source;                    /* a vouch_snp_source (the collateral
+                                                directory's VCEKs/VLEKs), or NULL */
   const struct vouch_token_config *token;    /* issue a token per item (engine/engine.h; needs
                                                 a policy), or NULL */
 } vouch_engine_config;

@@ -50,6 +50,7 @@ typedef struct {
   bool has_bundle;
   struct vouch_colldir *dir;
   vouch_dcap_source source;
+  vouch_snp_source snp_source; /* the directory's VCEKs/VLEKs (with |dir|) */
 } vouch_verify_setup;
 
 /* vouch_setup_load loads the built-in Intel SGX Root CA and the PEM files

@@ -66,7 +66,10 @@ static vouch_status load_collateral(vouch_verify_setup *s, const char *const *pa
   vouch_status st;
   if (is_dir(paths[0])) {
     st = vouch_colldir_open(paths[0], &s->dir, err);
-    if (st == VOUCH_OK) s->source = vouch_colldir_source(s->dir);
+    if (st == VOUCH_OK) {
+      s->source = vouch_colldir_source(s->dir);
+      s->snp_source = vouch_colldir_snp_source(s->dir);
+    }
   } else {
     uint8_t *data = NULL;
     size_t len = 0;

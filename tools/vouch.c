@@ -83,7 +83,9 @@ static const char kVerifyHelp[] =
     "                             merged); inline collateral in an envelope takes precedence.\n"
     "                             SEV-SNP (--type snp): the VCEK/VLEK, and optionally ASK/ARK\n"
     "                             and CRLs, PEM or DER (the AMD ARKs are built in and\n"
-    "                             pinned); in bulk, SNP envelopes carry them inline:\n"
+    "                             pinned); or a collateral directory, whose amd/ part gives\n"
+    "                             each report the VCEK of its chip and reported TCB (and VLEKs\n"
+    "                             by TCB), bulk or single; envelopes may carry them inline:\n"
     "                             \"collateral\": {\"vcek\": \"<base64 DER or PEM>\", ...}\n"
     "  --trust-anchor PEM         trust this root too (repeatable); the Intel SGX Root CA\n"
     "                             is built in and pinned by its SHA-256 fingerprint\n"
@@ -157,7 +159,12 @@ static const char kCollateralHelp[] =
     "  intel/qe/<n>.json   intel/td_qe/<n>.json\n"
     "  intel/crl/{root,processor,platform}/<thisUpdate>.der\n"
     "  intel/chains/<hash>.pem\n"
-    "At verification instant T, the newest version of each item valid at T is used.\n";
+    "  amd/<Milan|Genoa|Turin>/vcek/<hwID hex>/<reported TCB, 16 hex digits>.der   VCEKs\n"
+    "  amd/<product>/vlek/<SHA-256 of the key's SPKI DER, hex>.der               VLEKs\n"
+    "  amd/<product>/<name>.pem (ASK/ASVK/ARK)   amd/<product>/<name>.der (CRLs)\n"
+    "At verification instant T, the newest version of each item valid at T is used.  AMD\n"
+    "files are placed by hand or by 'vouch gen snp' (import does not file them yet); a VCEK\n"
+    "is served only for exactly its chip and TCB, and a misnamed file is refused at open.\n";
 
 static const char kEnvelopeHelp[] =
     "usage: vouch envelope --type sgx --evidence QUOTE [--collateral FILE] [--id ID] [--at TIME]\n"
@@ -550,12 +557,28 @@ static int cmd_verify(int argc, char **argv) {
   int out_fd = STDOUT_FILENO;
   /* SEV-SNP takes certificates (VCEK/VLEK, ASK, ARK) and CRLs as
    * collateral, recognized by content; DCAP takes bundles or a directory. */
-  if (vouch_setup_load(&setup, anchors, (size_t)num_anchors, collaterals,
-                       snp_single ? 0 : (size_t)num_collaterals, &err) != VOUCH_OK) {
+  /* A directory among them is the collateral directory (its VCEKs by chip
+   * and TCB), for SNP as for DCAP. */
+  const char *snp_dir = NULL;
+  for (int i = 0; snp_single && i < num_collaterals; i++) {
+    struct stat st;
+    if (stat(collaterals[i], &st) == 0 && S_ISDIR(st.st_mode)) {
+      if (snp_dir != NULL) {
+        usage_error("verify", "at most one collateral directory");
+        rc = EXIT_USAGE;
+        goto done;
+      }
+      snp_dir = collaterals[i];
+    }
+  }
+  if (vouch_setup_load(&setup, anchors, (size_t)num_anchors, snp_single ? &snp_dir : collaterals,
+                       snp_single ? (snp_dir != NULL) : (size_t)num_collaterals,
+                       &err) != VOUCH_OK) {
     fprintf(stderr, "vouch verify: %s\n", err.msg);
     goto done;
   }
   for (int i = 0; snp_single && i < num_collaterals; i++) {
+    if (collaterals[i] == snp_dir) continue;
     uint8_t *bytes = NULL;
     size_t blen = 0;
     vouch_status s = vouch_read_file(collaterals[i], 1 << 20, &bytes, &blen, &err);
@@ -648,7 +671,8 @@ static int cmd_verify(int argc, char **argv) {
                             .collateral = setup.has_bundle ? &setup.bundle : NULL,
                             .source = setup.dir ? &setup.source : NULL, .policy = policy,
                             .token = want_token ? &token_cfg : NULL,
-                            .snp_collateral = &snp_coll};
+                            .snp_collateral = &snp_coll,
+                            .snp_source = setup.dir ? &setup.snp_source : NULL};
     FILE *out = stdout;
     if (output != NULL && (out = fopen(output, "w")) == NULL) {
       fprintf(stderr, "vouch verify: cannot write %s: %s\n", output, strerror(errno));
@@ -755,6 +779,7 @@ static int cmd_verify(int argc, char **argv) {
     ecfg.anchors = setup.anchors;
     ecfg.collateral = setup.has_bundle ? &setup.bundle : NULL;
     ecfg.collateral_source = setup.dir ? &setup.source : NULL;
+    ecfg.snp_source = setup.dir ? &setup.snp_source : NULL;
     ecfg.progress = progress == 1 || (progress == -1 && isatty(STDERR_FILENO));
     ecfg.policy = policy;
     for (int t = 0; t < VOUCH_EV_COUNT; t++) ecfg.policy_by_type[t] = policy_by_type[t];

@@ -130,7 +130,58 @@ static void test_inline_every_kind(void **state) {
   free(text);
 }
 
-/* (b) Without --trust-anchor the generated ARK is not trusted: nothing
+/* evidence_of writes the "evidence" text of line |n| (0-based) of
+ * DIR/evidence.ndjson to |path| (vouch verify --evidence reads base64). */
+static void evidence_of(const char *dir, int n, const char *path) {
+  char *out = NULL;
+  assert_int_equal(
+      cli_sh(&out,
+             "sed -n '%dp' %s/evidence.ndjson | sed 's/.*\"evidence\":\"\\([^\"]*\\)\".*/\\1/' "
+             "> %s",
+             n + 1, dir, path),
+      0);
+  free(out);
+}
+
+/* (b) The default: VCEKs and VLEK from the collateral directory, for bulk
+ * and for single-report verification. */
+static void test_colldir_every_kind(void **state) {
+  (void)state;
+  CLI_NEED(g_bin != NULL, "VOUCH_BIN");
+  char dir[512], path[600];
+  char args[600];
+  snprintf(args, sizeof args, "--collateral %s/colldir/collateral", g_tmp);
+  gen_and_verify("colldir", "--chips 3 --reports 40", args, dir, sizeof dir);
+  snprintf(path, sizeof path, "%s/results.ndjson", dir);
+  size_t kinds = 0;
+  assert_int_equal(check_results(dir, path, &kinds), 40);
+  assert_int_equal(kinds, 8);
+  char *text = cli_read_file(path, NULL);
+  assert_non_null(strstr(text, "collateral: no VCEK for Milan chip "));
+  free(text);
+  /* One report on its own: report 0 (good), report 7 (tcb-mismatch). */
+  char ev[600], *out = NULL;
+  snprintf(ev, sizeof ev, "%s/one.b64", dir);
+  evidence_of(dir, 0, ev);
+  int rc = cli_sh(&out,
+                  "%s verify -q --type snp --evidence %s --collateral %s/collateral --at %s "
+                  "--trust-anchor %s/trust-anchor.pem",
+                  g_bin, ev, dir, NOW, dir);
+  if (rc != 0 || strstr(out, "\"status\":\"affirming\"") == NULL)
+    fail_msg("single report 0: exit %d: %s", rc, out);
+  free(out);
+  evidence_of(dir, 7, ev);
+  rc = cli_sh(&out,
+              "%s verify --type snp --evidence %s --collateral %s/collateral --at %s "
+              "--trust-anchor %s/trust-anchor.pem 2>&1",
+              g_bin, ev, dir, NOW, dir);
+  if (rc == 0 || strstr(out, "no VCEK for Milan chip") == NULL ||
+      strstr(out, "at TCB 7309000000000003") == NULL)
+    fail_msg("single report 7: exit %d: %s", rc, out);
+  free(out);
+}
+
+/* (c) Without --trust-anchor the generated ARK is not trusted: nothing
  * affirms, and the good reports say why. */
 static void test_untrusted_ark(void **state) {
   (void)state;
@@ -150,7 +201,7 @@ static void test_untrusted_ark(void **state) {
   free(out);
 }
 
-/* (c) The layout: VCEKs by hwID and TCB (the chip of the older-tcb kind
+/* (d) The layout: VCEKs by hwID and TCB (the chip of the older-tcb kind
  * has two), one VLEK by the SHA-256 of its key, chains and CRL; by
  * default the envelopes carry no collateral. */
 static void test_layout(void **state) {
@@ -190,7 +241,7 @@ static void test_layout(void **state) {
   free(ev);
 }
 
-/* (d) Turin: 8-byte hwID, the Turin TCB layout, fmcSPL. */
+/* (e) Turin: 8-byte hwID, the Turin TCB layout, fmcSPL. */
 static void test_turin_inline(void **state) {
   (void)state;
   CLI_NEED(g_bin != NULL, "VOUCH_BIN");
@@ -214,9 +265,8 @@ int main(void) {
   snprintf(g_tmp, sizeof(g_tmp), "/tmp/vouch-gen-snp-XXXXXX");
   if (mkdtemp(g_tmp) == NULL) return 1;
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_inline_every_kind),
-      cmocka_unit_test(test_untrusted_ark),
-      cmocka_unit_test(test_layout),
+      cmocka_unit_test(test_inline_every_kind), cmocka_unit_test(test_colldir_every_kind),
+      cmocka_unit_test(test_untrusted_ark),     cmocka_unit_test(test_layout),
       cmocka_unit_test(test_turin_inline),
   };
   int rc = cmocka_run_group_tests_name("gen_snp", tests, NULL, NULL);

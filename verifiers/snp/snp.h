@@ -266,6 +266,29 @@ VOUCH_MUST_CHECK vouch_status vouch_snp_add_amd_roots(struct vouch_anchors *a);
  * (borrowed, process lifetime), or NULL. */
 const struct vouch_cert *vouch_snp_builtin_cert(vouch_snp_product p, vouch_snp_role role);
 
+/* ---- a source of endorsement keys (the collateral directory) ------------------------
+ * Asked when the collateral given with a report holds no certificate of
+ * the kind its SIGNING_KEY names: it adds the VCEK for (product, chip id,
+ * reported TCB), as a KDS cache keeps them, or the VLEKs of (product,
+ * reported TCB) (VLEKs are never looked up by chip id: a VLEK report
+ * carries none), plus the product's ASK/ASVK, ARK and CRLs it holds. */
+typedef struct {
+  vouch_snp_product product; /* from the report (CPUID, v3+) or the options; UNKNOWN: any */
+  bool vlek;                 /* SIGNING_KEY 1 */
+  const uint8_t *chip_id;    /* 64 bytes (VCEK) */
+  uint64_t reported_tcb;     /* REPORTED_TCB as read (the raw u64) */
+  int64_t at;                /* verification instant (to choose among CRLs) */
+} vouch_snp_lookup;
+
+typedef struct {
+  /* find adds what it has for |key| to |out| (new references); when it has
+   * no VCEK/VLEK for it: VOUCH_E_COLLATERAL_MISSING naming the product,
+   * chip id and TCB looked for, starting "collateral: ". */
+  vouch_status (*find)(void *ctx, const vouch_snp_lookup *key, vouch_snp_collateral *out,
+                       vouch_err *err);
+  void *ctx;
+} vouch_snp_source;
+
 /* ---- verification ------------------------------------------------------------------- */
 typedef struct {
   int64_t at;         /* verification instant (Unix seconds) */
@@ -285,6 +308,9 @@ typedef struct {
   const uint8_t *init_data;
   size_t init_data_len;
   bool has_init_data;
+  /* Where the VCEK/VLEK comes from when the collateral has none of the
+   * report's kind (NULL: nowhere; the report then fails as missing it). */
+  const vouch_snp_source *source;
 } vouch_snp_opts;
 
 /* vouch_snp_verify verifies one report (exactly VOUCH_SNP_REPORT_LEN

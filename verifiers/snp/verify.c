@@ -259,10 +259,23 @@ static vouch_status check_chip(const leaf_info *l, bool vcek, const vouch_snp_re
   return VOUCH_OK;
 }
 
-/* pick_leaf chooses the VCEK/VLEK: the first that binds to the report;
+/* signs_report: the report's signature verifies under |c|'s key. */
+static bool signs_report(const struct vouch_cert *c, const vouch_snp_report *rep) {
+  struct vouch_pubkey *key = NULL;
+  if (vouch_cert_pubkey(c, &key) != VOUCH_OK) return false;
+  bool ok = vouch_ecdsa_verify_rs(key, VOUCH_HASH_SHA384, rep->raw, VOUCH_SNP_SIGNED_LEN,
+                                  rep->sig_rs, sizeof(rep->sig_rs)) == VOUCH_OK;
+  vouch_pubkey_free(key);
+  return ok;
+}
+
+/* pick_leaf chooses the VCEK/VLEK: the one that binds to the report;
  * failing that, the error reported is that of the best candidate (this
  * chip's VCEK for another TCB before another chip's, before one whose
- * extensions or product do not fit). */
+ * extensions or product do not fit).  Several VLEKs can bind (VLEK
+ * reports name no key: a collateral directory offers every VLEK of the
+ * TCB): then the one whose key verifies the report's signature is taken
+ * (the first when none does, whose signature check then fails). */
 static vouch_status pick_leaf(const vouch_snp_collateral *coll, bool vcek,
                               const vouch_snp_report *rep, const vouch_snp_opts *opts,
                               leaf_info *out, vouch_err *err) {
@@ -271,8 +284,9 @@ static vouch_status pick_leaf(const vouch_snp_collateral *coll, bool vcek,
   bool other_kind = false;
   int best_rank = -1;
   vouch_err best_err = {0};
-  leaf_info best;
+  leaf_info best, bound;
   memset(&best, 0, sizeof(best));
+  size_t num_bound = 0;
   for (size_t i = 0; coll != NULL && i < coll->num_certs; i++) {
     if (coll->roles[i] != want) {
       other_kind |= coll->roles[i] == (vcek ? VOUCH_SNP_ROLE_VLEK : VOUCH_SNP_ROLE_VCEK);
@@ -290,8 +304,19 @@ static vouch_status pick_leaf(const vouch_snp_collateral *coll, bool vcek,
       if (check_chip(&l, vcek, rep, &masked, &e) == VOUCH_OK) {
         rank = 2;
         if (check_tcb(&l, vcek, rep, &e) == VOUCH_OK) {
-          *out = l;
-          return VOUCH_OK;
+          if (vcek) {
+            *out = l;
+            return VOUCH_OK;
+          }
+          if (num_bound == 0) bound = l;
+          if (num_bound++ == 0) continue;
+          /* A second VLEK binds: let the signature decide between them. */
+          if (num_bound == 2 && signs_report(bound.cert, rep)) break;
+          if (signs_report(l.cert, rep)) {
+            bound = l;
+            break;
+          }
+          continue;
         }
       }
     }
@@ -300,6 +325,10 @@ static vouch_status pick_leaf(const vouch_snp_collateral *coll, bool vcek,
       best_err = e;
       best = l;
     }
+  }
+  if (num_bound > 0) {
+    *out = bound;
+    return VOUCH_OK;
   }
   if (best_rank >= 0) {
     *out = best; /* for the claims: its product, if it got that far */
@@ -474,8 +503,12 @@ static void add_cert_item(vouch_result *r, const char *name, const struct vouch_
   vouch_result_add_item(r, name, h);
 }
 
-void snp_verify_core(const uint8_t *report, size_t len, const vouch_snp_collateral *coll,
-                     const vouch_snp_opts *opts, const snp_azure_ctx *az, vouch_result *out) {
+/* verify_report: the checks of vouch_snp_verify with |coll| as given
+ * (the source already consulted); |source_err|, when set, is why the
+ * source could not supply the endorsement key. */
+static void verify_report(const uint8_t *report, size_t len, const vouch_snp_collateral *coll,
+                          const vouch_snp_opts *opts, const snp_azure_ctx *az,
+                          const vouch_err *source_err, vouch_result *out) {
   vouch_err err = {0};
   vouch_snp_report rep;
   if (vouch_snp_report_parse(report, len, &rep, &err) != VOUCH_OK) {
@@ -493,6 +526,9 @@ void snp_verify_core(const uint8_t *report, size_t len, const vouch_snp_collater
   vouch_status s = VOUCH_OK;
   if (rep.signing_key == VOUCH_SNP_KEY_NONE) {
     s = vouch_fail(&err, VOUCH_E_SIGNATURE, "snp: the report is not signed (SIGNING_KEY 7)");
+  } else if (source_err != NULL && source_err->code != VOUCH_OK) {
+    err = *source_err;
+    s = err.code;
   } else {
     s = pick_leaf(coll, vcek, &rep, opts, &leaf, &err);
   }
@@ -606,6 +642,57 @@ void snp_verify_core(const uint8_t *report, size_t len, const vouch_snp_collater
   /* Only now, with every check passed, does the verdict leave "error". */
   out->verdict =
       (rep.policy & VOUCH_SNP_POLICY_DEBUG) ? VOUCH_VERDICT_WARNING : VOUCH_VERDICT_AFFIRMING;
+}
+
+/* has_role: |coll| holds a certificate of role |r|. */
+static bool has_role(const vouch_snp_collateral *coll, vouch_snp_role r) {
+  for (size_t i = 0; coll != NULL && i < coll->num_certs; i++) {
+    if (coll->roles[i] == r) return true;
+  }
+  return false;
+}
+
+void snp_verify_core(const uint8_t *report, size_t len, const vouch_snp_collateral *coll,
+                     const vouch_snp_opts *opts, const snp_azure_ctx *az, vouch_result *out) {
+  /* The source is asked only when the collateral given has no key of the
+   * report's kind: what comes with the evidence takes precedence (as
+   * inline collateral does for SGX). */
+  vouch_snp_report rep;
+  vouch_err err = {0};
+  if (opts->source == NULL || opts->source->find == NULL ||
+      vouch_snp_report_parse(report, len, &rep, &err) != VOUCH_OK ||
+      rep.signing_key == VOUCH_SNP_KEY_NONE ||
+      has_role(coll,
+               rep.signing_key == VOUCH_SNP_KEY_VCEK ? VOUCH_SNP_ROLE_VCEK : VOUCH_SNP_ROLE_VLEK)) {
+    verify_report(report, len, coll, opts, az, NULL, out);
+    return;
+  }
+  /* The given certificates (ASK, ARK, CRLs) stay; the source adds its own. */
+  vouch_snp_collateral merged = {0};
+  for (size_t i = 0; coll != NULL && i < coll->num_certs; i++) {
+    vouch_cert_up_ref(coll->certs[i]);
+    merged.certs[i] = coll->certs[i];
+    merged.roles[i] = coll->roles[i];
+    merged.num_certs = i + 1;
+  }
+  for (size_t i = 0; coll != NULL && i < coll->num_crls; i++) {
+    vouch_crl_up_ref(coll->crls[i]);
+    merged.crls[i] = coll->crls[i];
+    merged.num_crls = i + 1;
+  }
+  vouch_snp_lookup key = {
+      /* The report's own guess: CPUID on v3+, Turin's chip-id shape; a v2
+       * report cannot tell Milan from Genoa (UNKNOWN: the source looks in
+       * every product). */
+      .product = opts->product != VOUCH_SNP_PRODUCT_UNKNOWN ? opts->product : rep.report_product,
+      .vlek = rep.signing_key == VOUCH_SNP_KEY_VLEK,
+      .chip_id = rep.chip_id,
+      .reported_tcb = rep.reported_tcb.raw,
+      .at = opts->at};
+  vouch_err source_err = {0};
+  (void)opts->source->find(opts->source->ctx, &key, &merged, &source_err);
+  verify_report(report, len, &merged, opts, az, &source_err, out);
+  vouch_snp_collateral_cleanup(&merged);
 }
 
 void vouch_snp_verify(const uint8_t *report, size_t len, const vouch_snp_collateral *coll,
