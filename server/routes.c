@@ -491,10 +491,11 @@ static void certs(server *s, req *r) {
   if (vouch_keystore_jwks(ks, &b) != VOUCH_OK) {
     req_error(r, 500, "InternalError", "cannot write the key set");
   } else {
-    /* JS SDK clients ask for application/jwk+json first. */
-    bool jwk = strstr(r->accept, "application/jwk+json") != NULL;
-    req_respond(r, 200, jwk ? "application/jwk+json" : "application/json; charset=utf-8",
-                vouch_buf_cstr(&b), b.len, NULL);
+    /* application/json whatever the Accept header says: the JS SDK sends
+     * "application/jwk+json, application/json" but parses only an
+     * application/json (or text/json) body; application/jwk+json leaves it
+     * with no signers, so it cannot verify any token. */
+    req_respond(r, 200, "application/json; charset=utf-8", vouch_buf_cstr(&b), b.len, NULL);
   }
   vouch_buf_free(&b);
 }
