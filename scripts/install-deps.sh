@@ -15,6 +15,7 @@ PACKAGES=(
   curl openssl                    # the HTTP client and certificate maker of the server tests
   nginx                           # the TLS front of the deployment test (tools/deploy/nginx)
   systemd strace                  # systemd-analyze and the syscall trace of the unit test
+  nodejs                          # the official Azure Attestation JS SDK's test (18 or later)
 )
 
 missing=()
@@ -23,6 +24,9 @@ for p in "${PACKAGES[@]}"; do
     missing+=("$p")
   fi
 done
+# npm: Debian's nodejs (18) has it as a package of its own; a nodejs from
+# elsewhere (NodeSource's, which conflicts with Debian's npm) bundles it.
+if ! command -v npm > /dev/null; then missing+=(npm); fi
 
 if [ ${#missing[@]} -eq 0 ]; then
   echo "install-deps: all ${#PACKAGES[@]} packages present"
