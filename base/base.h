@@ -67,7 +67,8 @@
   X(E_NOMEM, "out of memory")                                                                \
   X(E_IO, "I/O error")                                                                       \
   X(E_CRYPTO, "cryptographic library error")                                                 \
-  X(E_INTERNAL, "internal error")
+  X(E_INTERNAL, "internal error")                                                            \
+  X(E_BUSY, "busy: every slot is taken, try again later")
 
 typedef enum {
 #define VOUCH_X_ENUM(name, msg) VOUCH_##name,

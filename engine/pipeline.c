@@ -18,7 +18,6 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
-
 #include <xxhash.h>
 
 #include "crypto/crypto.h"
@@ -90,7 +89,9 @@ void batch_queue_close(batch_queue *q) {
 
 /* ---- batches ---------------------------------------------------------------- */
 
-size_t engine_batch_size(const struct vouch_engine *e) { return e->cfg.batch; }
+size_t engine_batch_size(const struct vouch_engine *e) {
+  return e->cfg.batch;
+}
 
 vouch_batch *engine_batch_get(struct vouch_engine *e) {
   pthread_mutex_lock(&e->free_mu);
@@ -205,7 +206,9 @@ static void build_key(void *obj, void *arg) {
   }
 }
 
-static void destroy_key(void *obj) { vouch_pubkey_free(((key_obj *)obj)->key); }
+static void destroy_key(void *obj) {
+  vouch_pubkey_free(((key_obj *)obj)->key);
+}
 
 /* One signature request of the batch, with its dedupe key. */
 typedef struct {
@@ -235,15 +238,15 @@ typedef struct {
 struct worker {
   struct vouch_engine *e;
   l1_slot l1[kL1Slots];
-  uint64_t stamp;     /* batches processed */
-  char l1_token;      /* the address handed out as "an L1 handle" */
+  uint64_t stamp; /* batches processed */
+  char l1_token;  /* the address handed out as "an L1 handle" */
   vouch_dcap_memo l1_memo;
   pthread_t thread;
-  size_t cap;                /* items per batch */
-  vouch_envelope *envs;      /* per item: decoded evidence lives here until the end */
+  size_t cap;           /* items per batch */
+  vouch_envelope *envs; /* per item: decoded evidence lives here until the end */
   vouch_sgx_item *items;
   vouch_result *results;
-  bool *pending;             /* item waiting for its signatures */
+  bool *pending; /* item waiting for its signatures */
   sig_ref *refs;
   size_t cap_refs;
   struct vouch_policy_eval *policy_eval; /* with a policy: this worker's evaluator */
@@ -299,9 +302,8 @@ static void begin_item(worker *w, vouch_batch *b, size_t i) {
     vouch_buf_putc(&key, 'B');
     vouch_buf_append(&key, env->collateral, env->collateral_len);
     bundle_arg a = {.text = env->collateral, .len = env->collateral_len};
-    bundle_handle = memo->acquire(memo->ctx, (const uint8_t *)key.data, key.len,
-                                  sizeof(bundle_obj), build_bundle, &a, destroy_bundle,
-                                  (void **)&obj, &id);
+    bundle_handle = memo->acquire(memo->ctx, (const uint8_t *)key.data, key.len, sizeof(bundle_obj),
+                                  build_bundle, &a, destroy_bundle, (void **)&obj, &id);
     vouch_buf_free(&key);
     if (bundle_handle == NULL || obj->err.code != VOUCH_OK) {
       vouch_result_init(r, at);
@@ -450,8 +452,8 @@ static void process_batch(worker *w, vouch_batch *b) {
 }
 
 static void *l1_acquire(void *ctx, const uint8_t *key, size_t key_len, size_t obj_size,
-                        void (*build)(void *obj, void *arg), void *arg,
-                        void (*destroy)(void *obj), void **out_obj, uint64_t *out_id) {
+                        void (*build)(void *obj, void *arg), void *arg, void (*destroy)(void *obj),
+                        void **out_obj, uint64_t *out_id) {
   worker *w = ctx;
   XXH128_hash_t h = XXH3_128bits(key, key_len);
   l1_slot *slot = &w->l1[h.low64 & (kL1Slots - 1)];
@@ -464,8 +466,8 @@ static void *l1_acquire(void *ctx, const uint8_t *key, size_t key_len, size_t ob
   }
   void *obj;
   uint64_t id;
-  void *handle = vouch_cache_acquire(w->e->cache, key, key_len, obj_size, build, arg, destroy,
-                                     &obj, &id);
+  void *handle =
+      vouch_cache_acquire(w->e->cache, key, key_len, obj_size, build, arg, destroy, &obj, &id);
   if (handle == NULL) return NULL;
   *out_obj = obj;
   *out_id = id;
@@ -477,8 +479,14 @@ static void *l1_acquire(void *ctx, const uint8_t *key, size_t key_len, size_t ob
     free(slot->key);
   }
   memcpy(copy, key, key_len);
-  *slot = (l1_slot){.lo = h.low64, .hi = h.high64, .key = copy, .key_len = key_len,
-                    .handle = handle, .obj = obj, .id = id, .stamp = w->stamp};
+  *slot = (l1_slot){.lo = h.low64,
+                    .hi = h.high64,
+                    .key = copy,
+                    .key_len = key_len,
+                    .handle = handle,
+                    .obj = obj,
+                    .id = id,
+                    .stamp = w->stamp};
   return &w->l1_token; /* the slot keeps the reference */
 }
 
@@ -631,6 +639,13 @@ void vouch_engine_free(struct vouch_engine *e) {
 }
 
 void vouch_engine_stats_get(struct vouch_engine *e, vouch_engine_stats *out) {
+  /* Submitted items (API mode) count here as their callbacks run; a bulk
+   * run counts its own lines and items and adds to these. */
+  for (int k = 0; k < 4; k++) {
+    out->by_verdict[k] += atomic_load(&e->by_verdict[k]);
+    out->by_policy[k] += atomic_load(&e->by_policy[k]);
+    out->items += atomic_load(&e->by_verdict[k]);
+  }
   out->sig_requested = atomic_load(&e->sig_requested);
   out->sig_checked = atomic_load(&e->sig_checked);
   out->sig_cache_hits = atomic_load(&e->sig_cache_hits);
@@ -689,9 +704,22 @@ vouch_status vouch_engine_submit(struct vouch_engine *e, const char *line, size_
   return vouch_engine_submit_item(e, line, len, NULL, fn, user);
 }
 
+/* try_dispatch collects the batches already done, then hands the filling
+ * batch over if an in-flight slot is free; false if items stay behind. */
+static bool try_dispatch(struct vouch_engine *e) {
+  vouch_engine_poll(e);
+  if (e->filling == NULL || e->filling->num_lines == 0) return true;
+  if (e->in_flight >= e->max_in_flight) return false;
+  dispatch_filling(e); /* a slot is free: does not wait */
+  return true;
+}
+
 vouch_status vouch_engine_submit_item(struct vouch_engine *e, const char *line, size_t len,
-                                      const vouch_item_opts *opts, vouch_result_fn fn,
-                                      void *user) {
+                                      const vouch_item_opts *opts, vouch_result_fn fn, void *user) {
+  bool no_wait = opts != NULL && opts->no_wait;
+  if (no_wait && e->filling != NULL && e->filling->num_lines >= e->cfg.batch && !try_dispatch(e)) {
+    return VOUCH_E_BUSY;
+  }
   if (e->filling == NULL && (e->filling = engine_batch_get(e)) == NULL) return VOUCH_E_NOMEM;
   bool overlong = len > e->cfg.max_line;
   VOUCH_GUARD(engine_batch_add(e->filling, line, len, ++e->next_line, overlong));
@@ -706,9 +734,14 @@ vouch_status vouch_engine_submit_item(struct vouch_engine *e, const char *line, 
     l->unsigned_token = opts->unsigned_token;
   }
   e->pending_items++;
-  if (e->filling->num_lines >= e->cfg.batch) dispatch_filling(e);
-  vouch_batch *b;
-  while ((b = batch_queue_try_pop(&e->done)) != NULL) deliver(e, b);
+  if (e->filling->num_lines >= e->cfg.batch) {
+    if (no_wait) {
+      (void)try_dispatch(e); /* a full window keeps it: the next call or flush retries */
+      return VOUCH_OK;
+    }
+    dispatch_filling(e);
+  }
+  vouch_engine_poll(e);
   return VOUCH_OK;
 }
 
@@ -717,13 +750,23 @@ void vouch_engine_drain(struct vouch_engine *e) {
   while (e->in_flight > 0) deliver(e, batch_queue_pop(&e->done));
 }
 
-void vouch_engine_flush(struct vouch_engine *e) { dispatch_filling(e); }
+void vouch_engine_flush(struct vouch_engine *e) {
+  dispatch_filling(e);
+}
+
+bool vouch_engine_try_flush(struct vouch_engine *e) {
+  return try_dispatch(e);
+}
 
 void vouch_engine_poll(struct vouch_engine *e) {
   vouch_batch *b;
   while ((b = batch_queue_try_pop(&e->done)) != NULL) deliver(e, b);
 }
 
-int vouch_engine_notify_fd(const struct vouch_engine *e) { return e->notify_fd; }
+int vouch_engine_notify_fd(const struct vouch_engine *e) {
+  return e->notify_fd;
+}
 
-size_t vouch_engine_pending(const struct vouch_engine *e) { return e->pending_items; }
+size_t vouch_engine_pending(const struct vouch_engine *e) {
+  return e->pending_items;
+}

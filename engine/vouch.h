@@ -123,6 +123,11 @@ typedef struct {
                                   draft policy */
   struct vouch_cert *policy_signer; /* the policy's signer, for the token's
                                        x-ms-policy-signer (a reference is taken), or NULL */
+  bool no_wait;                /* never block: when the batch being filled is full
+                                  and every in-flight slot is taken, fail with
+                                  VOUCH_E_BUSY (nothing queued) instead of waiting
+                                  for the workers; an event loop keeps the item and
+                                  submits it again after the next notification */
 } vouch_item_opts;
 
 /* vouch_engine_submit_item is vouch_engine_submit with options. */
@@ -131,8 +136,13 @@ VOUCH_MUST_CHECK vouch_status vouch_engine_submit_item(struct vouch_engine *e, c
                                                        vouch_result_fn fn, void *user);
 /* vouch_engine_flush hands the partly filled batch to the workers now
  * (a server flushes at the end of each turn of its loop: latency over
- * batch size). */
+ * batch size).  It waits for a free in-flight slot if none is left. */
 void vouch_engine_flush(struct vouch_engine *e);
+/* vouch_engine_try_flush is the same without waiting: it collects the
+ * batches already done (running their callbacks) and hands over the
+ * partly filled batch if a slot is free.  False when items stay behind
+ * (every slot taken): call again after the notify fd fires. */
+bool vouch_engine_try_flush(struct vouch_engine *e);
 /* vouch_engine_poll runs the callbacks of every item already done, in
  * submission order, without waiting. */
 void vouch_engine_poll(struct vouch_engine *e);
@@ -141,7 +151,8 @@ void vouch_engine_poll(struct vouch_engine *e);
 int vouch_engine_notify_fd(const struct vouch_engine *e);
 /* vouch_engine_pending: items submitted whose callback has not run. */
 size_t vouch_engine_pending(const struct vouch_engine *e);
-/* vouch_engine_stats_get reads the counters so far. */
+/* vouch_engine_stats_get reads the counters so far (for submitted items:
+ * items and by_verdict/by_policy count the callbacks run). */
 void vouch_engine_stats_get(struct vouch_engine *e, vouch_engine_stats *out);
 
 #endif /* VOUCH_H */

@@ -184,7 +184,10 @@ struct vouch_server {
   egen *gen[MAX_GENS];
   int cur_gen;
   bool submitted;   /* items submitted this turn: flush at its end */
-  size_t in_flight; /* attest requests in the engines */
+  size_t in_flight; /* attest requests in the engines (parked ones included) */
+  /* Requests the engine could not take without blocking the loop (every
+   * in-flight slot out): submitted again, in order, as batches come back. */
+  struct parked_item *parked, *parked_tail;
   struct vouch_policy
       *fallback_policy; /* the engine's cfg.policy (never used: items carry theirs) */
   /* policies and signers */

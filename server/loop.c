@@ -323,6 +323,72 @@ static void on_engine_result(void *user, const char *json, size_t len, int verdi
   route_attest_result(r, json, len);
 }
 
+/* A request waiting for an engine slot: its envelope and options, with
+ * references held.  It counts as in the engine (in_flight, in_engine), so
+ * limits, disconnects and draining treat it like a submitted one. */
+struct parked_item {
+  struct parked_item *next;
+  req *r;
+  char *line;
+  size_t len;
+  vouch_item_opts opts;
+};
+
+static void parked_free(struct parked_item *p) {
+  vouch_policy_free(p->opts.policy);
+  vouch_cert_free(p->opts.policy_signer);
+  free(p->line);
+  free(p);
+}
+
+/* engine_refused answers a request the engine could not take at all. */
+static void engine_refused(server *s, req *r) {
+  r->in_engine = false;
+  r->c->in_engine--;
+  s->in_flight--;
+  req_error(r, 503, "ServiceUnavailable", "the verification engine cannot take the request");
+}
+
+/* park keeps |r| until a slot frees (never blocking the loop); false if
+ * even that fails (out of memory). */
+static bool park(server *s, req *r, const char *line, size_t len, const vouch_item_opts *o) {
+  struct parked_item *p = calloc(1, sizeof(*p));
+  char *copy = malloc(len ? len : 1);
+  if (p == NULL || copy == NULL) {
+    free(p);
+    free(copy);
+    return false;
+  }
+  memcpy(copy, line, len);
+  *p = (struct parked_item){.r = r, .line = copy, .len = len, .opts = *o};
+  if (o->policy) vouch_policy_up_ref(o->policy);
+  if (o->policy_signer) vouch_cert_up_ref(o->policy_signer);
+  if (s->parked_tail) {
+    s->parked_tail->next = p;
+  } else {
+    s->parked = p;
+  }
+  s->parked_tail = p;
+  return true;
+}
+
+/* submit_parked hands parked requests to the current engine, oldest first,
+ * until it is full again. */
+static void submit_parked(server *s) {
+  egen *g = s->offline ? NULL : s->gen[s->cur_gen];
+  while (s->parked != NULL && g != NULL) {
+    struct parked_item *p = s->parked;
+    vouch_status st =
+        vouch_engine_submit_item(g->engine, p->line, p->len, &p->opts, on_engine_result, p->r);
+    if (st == VOUCH_E_BUSY) break;
+    s->parked = p->next;
+    if (s->parked == NULL) s->parked_tail = NULL;
+    if (st != VOUCH_OK) engine_refused(s, p->r);
+    parked_free(p);
+    s->submitted = true;
+  }
+}
+
 void server_submit(server *s, req *r, const char *line, size_t len, struct vouch_policy *policy,
                    bool unsigned_token, struct vouch_cert *policy_signer) {
   egen *g = s->offline ? NULL : s->gen[s->cur_gen];
@@ -330,16 +396,21 @@ void server_submit(server *s, req *r, const char *line, size_t len, struct vouch
     req_error(r, 503, "ServiceUnavailable", "the verification engine is not running");
     return;
   }
-  vouch_item_opts o = {.policy = policy, .unsigned_token = unsigned_token,
-                       .policy_signer = policy_signer};
+  vouch_item_opts o = {.policy = policy,
+                       .unsigned_token = unsigned_token,
+                       .policy_signer = policy_signer,
+                       .no_wait = true};
   r->in_engine = true;
   r->c->in_engine++;
   s->in_flight++;
-  if (vouch_engine_submit_item(g->engine, line, len, &o, on_engine_result, r) != VOUCH_OK) {
-    r->in_engine = false;
-    r->c->in_engine--;
-    s->in_flight--;
-    req_error(r, 503, "ServiceUnavailable", "the verification engine cannot take the request");
+  /* Behind earlier parked requests, or refused for want of a slot: wait
+   * in line (the in-flight limit bounds the line). */
+  vouch_status st = s->parked != NULL
+                        ? VOUCH_E_BUSY
+                        : vouch_engine_submit_item(g->engine, line, len, &o, on_engine_result, r);
+  if (st == VOUCH_E_BUSY && park(s, r, line, len, &o)) return;
+  if (st != VOUCH_OK) {
+    engine_refused(s, r);
     return;
   }
   s->submitted = true;
@@ -412,8 +483,15 @@ static void on_notify(server *s, int idx) {
   egen *g = s->gen[idx];
   if (g == NULL) return;
   g->notify_armed = false;
-  vouch_engine_poll(g->engine);
+  if (g->retiring) {
+    (void)vouch_engine_try_flush(g->engine); /* polls too */
+  } else {
+    vouch_engine_poll(g->engine);
+  }
   s->now_ns = server_now_ns();
+  /* Slots came back: what waits (parked, or left in the filling batch by
+   * a try-flush) goes at the end of this turn. */
+  s->submitted = true;
   if (g->retiring && vouch_engine_pending(g->engine) == 0) {
     add_stats(&s->m.retired, g->engine);
     s->gen[idx] = NULL;
@@ -472,7 +550,9 @@ static void reload(server *s) {
       s->cur_gen = free_idx;
       arm_notify(s, free_idx);
       old->retiring = true;
-      vouch_engine_flush(old->engine);
+      /* Hand over its last items without waiting; if every slot is out,
+       * on_notify retries as its batches come back. */
+      (void)vouch_engine_try_flush(old->engine);
       /* Wake its notify read so an idle engine goes now, a busy one when
        * its last batch is in. */
       eventfd_write(vouch_engine_notify_fd(old->engine), 1);
@@ -665,8 +745,14 @@ static void after_turn(server *s) {
     }
     if (!s->submitted) break;
     s->submitted = false;
-    /* Latency over batch size: what this turn submitted goes now. */
-    vouch_engine_flush(s->gen[s->cur_gen]->engine);
+    submit_parked(s);
+    s->submitted = false;
+    /* Latency over batch size: what this turn submitted goes now, if an
+     * in-flight slot is free; if not, a notification brings us back.
+     * Never wait here: the loop must keep serving every connection. */
+    if (!s->offline && s->gen[s->cur_gen] != NULL) {
+      (void)vouch_engine_try_flush(s->gen[s->cur_gen]->engine);
+    }
     s->now_ns = server_now_ns();
   }
   while (s->zombies != NULL) {
@@ -910,6 +996,12 @@ void vouch_server_free(server *s) {
     if (s->conns[i]) conn_free(s, s->conns[i]);
   s->zombies = NULL; /* they were in their slots until now */
   if (s->ring_ok) io_uring_queue_exit(&s->ring);
+  while (s->parked != NULL) { /* a failed run: a drained server has none left */
+    struct parked_item *p = s->parked;
+    s->parked = p->next;
+    parked_free(p);
+  }
+  s->parked_tail = NULL;
   for (int g = 0; g < MAX_GENS; g++) egen_free(s->gen[g]);
   if (s->listen_fd >= 0) close(s->listen_fd);
   if (s->sig_fd >= 0) close(s->sig_fd);

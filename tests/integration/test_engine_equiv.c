@@ -4,7 +4,11 @@
  * malformed lines; with 1, 2 and 8 workers, batch sizes 1, 7 and 64,
  * ordered and unordered, with and without the cache; and through the
  * submit/drain API.  Counts in == counts out in every run. */
+/* cmocka.h needs the standard headers before it. */
+/* clang-format off */
+#include <fcntl.h>
 #include <jansson.h>
+#include <poll.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,15 +16,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <cmocka.h>
+/* clang-format on */
 
 #include "crypto/crypto.h"
 #include "engine/engine.h"
-#include "policy/policy.h"
 #include "engine/vouch.h"
+#include "policy/policy.h"
 #include "tools/gen/gen.h"
 
 #define NOW 1751328000
@@ -85,12 +89,21 @@ static void add_envelope(corpus *c, const char *id, const uint8_t *quote, size_t
 static void gen_platforms(corpus *c, vouch_buf *anchor_pem) {
   static const struct {
     const char *status;
-    int tweak; /* 0 none, 1 revoked, 2 debug, 3 bad sig, 4 QE mismatch, 5 expired TCB, 6 platform CA */
-  } kKinds[] = {{"UpToDate", 0},          {"SWHardeningNeeded", 0}, {"ConfigurationNeeded", 0},
-                {"OutOfDate", 0},         {"Revoked", 0},           {"UpToDate", 1},
-                {"UpToDate", 2},          {"UpToDate", 3},          {"UpToDate", 4},
-                {"UpToDate", 5},          {"UpToDate", 6},
-                {"OutOfDateConfigurationNeeded", 0}, {"ConfigurationAndSWHardeningNeeded", 0}};
+    int tweak; /* 0 none, 1 revoked, 2 debug, 3 bad sig, 4 QE mismatch, 5 expired TCB, 6 platform CA
+                */
+  } kKinds[] = {{"UpToDate", 0},
+                {"SWHardeningNeeded", 0},
+                {"ConfigurationNeeded", 0},
+                {"OutOfDate", 0},
+                {"Revoked", 0},
+                {"UpToDate", 1},
+                {"UpToDate", 2},
+                {"UpToDate", 3},
+                {"UpToDate", 4},
+                {"UpToDate", 5},
+                {"UpToDate", 6},
+                {"OutOfDateConfigurationNeeded", 0},
+                {"ConfigurationAndSWHardeningNeeded", 0}};
   vouch_err err = {0};
   vouch_gen_pki_opts po = {.now = NOW, .seed = 21};
   vouch_gen_pki *pki;
@@ -154,7 +167,9 @@ static void add_vectors(corpus *c) {
     int64_t at[3];
   } kSets[] = {
       {"sgx/phala-dcap-qvl-sgx-v3", "quote.dat", "sgx", {1752919277, 1753006477, 1750327200}},
-      {"sgx/phala-dcap-qvl-sgx-v3", "negative/quote_qe_report_bitflip.dat", "sgx",
+      {"sgx/phala-dcap-qvl-sgx-v3",
+       "negative/quote_qe_report_bitflip.dat",
+       "sgx",
        {1752919277, 0, 0}},
       {"sgx/intel-qvl-synthetic-sgx", "quote.dat", "sgx", {1577836800, 0, 0}},
       /* TDX evidence through the same pool; the v4 quote also as "sgx" (refused). */
@@ -282,7 +297,8 @@ static void check_output(const char *out, bool ordered, const char *label) {
       match = lines;
     } else {
       for (size_t i = 0; i < c->num; i++) {
-        if (!seen[i] && c->want[i] && strlen(c->want[i]) == len && memcmp(c->want[i], p, len) == 0) {
+        if (!seen[i] && c->want[i] && strlen(c->want[i]) == len &&
+            memcmp(c->want[i], p, len) == 0) {
           match = i;
           break;
         }
@@ -302,8 +318,10 @@ static void check_output(const char *out, bool ordered, const char *label) {
         size_t d = 0;
         while (d < len && c->want[match][d] == p[d]) d++;
         size_t from = d > 80 ? d - 80 : 0;
-        fail_msg("%s: line %zu differs from the single-item path at byte %zu:\n got  ...%.200s\n want ...%.200s",
-                 label, lines, d, p + from, c->want[match] + from);
+        fail_msg(
+            "%s: line %zu differs from the single-item path at byte %zu:\n got  ...%.200s\n want "
+            "...%.200s",
+            label, lines, d, p + from, c->want[match] + from);
       }
     } else if (memmem(p, len, "\"status\":\"error\"", 16) == NULL ||
                memmem(p, len, "line ", 5) == NULL) {
@@ -329,9 +347,14 @@ static void run_engine(unsigned jobs, size_t batch, bool ordered, int mode) {
   char out_path[] = "/tmp/vouch-equiv-out-XXXXXX";
   int out_fd = mkstemp(out_path);
   int in_fd = open(g_input_path, O_RDONLY);
-  vouch_engine_config cfg = {.at = NOW, .anchors = g_corpus.anchors, .jobs = jobs,
-                             .batch = batch, .ordered = ordered, .no_cache = no_cache,
-                             .no_sig_cache = mode == NO_SIG_CACHE, .policy = g_policy};
+  vouch_engine_config cfg = {.at = NOW,
+                             .anchors = g_corpus.anchors,
+                             .jobs = jobs,
+                             .batch = batch,
+                             .ordered = ordered,
+                             .no_cache = no_cache,
+                             .no_sig_cache = mode == NO_SIG_CACHE,
+                             .policy = g_policy};
   vouch_err err = {0};
   struct vouch_engine *e = vouch_engine_new(&cfg, &err);
   assert_non_null(e);
@@ -412,6 +435,58 @@ static void test_submit_api(void **state) {
   vouch_engine_free(e);
 }
 
+/* An event loop's way in: submit_item with no_wait never blocks.  With one
+ * worker and one-item batches the window (4 batches) fills at once, so
+ * submissions are refused with VOUCH_E_BUSY (nothing queued); the caller
+ * waits on the notify fd, polls, and submits the same item again.  Every
+ * result arrives exactly once, in submission order, as the single-item path
+ * gives it, and the API-mode counters count them. */
+static void test_submit_no_wait(void **state) {
+  (void)state;
+  vouch_engine_config cfg = {.at = NOW, .anchors = g_corpus.anchors, .jobs = 1, .batch = 1};
+  struct vouch_engine *e = vouch_engine_new(&cfg, NULL);
+  assert_non_null(e);
+  api_state s = {0};
+  vouch_item_opts o = {.no_wait = true};
+  size_t busy = 0, rounds = 3;
+  for (size_t round = 0; round < rounds; round++) {
+    s.next = 0;
+    for (size_t i = 0; i < g_corpus.num; i++) {
+      for (;;) {
+        vouch_status st = vouch_engine_submit_item(e, g_corpus.lines[i], strlen(g_corpus.lines[i]),
+                                                   &o, on_result, &s);
+        if (st == VOUCH_OK) break;
+        assert_int_equal(st, VOUCH_E_BUSY);
+        busy++;
+        struct pollfd p = {.fd = vouch_engine_notify_fd(e), .events = POLLIN};
+        assert_true(poll(&p, 1, 10000) == 1); /* a batch comes back */
+        uint64_t n;
+        assert_int_equal(read(p.fd, &n, sizeof n), (ssize_t)sizeof n);
+        vouch_engine_poll(e);
+      }
+    }
+    /* Hand over the rest without waiting, then let it finish. */
+    while (!vouch_engine_try_flush(e)) {
+      struct pollfd p = {.fd = vouch_engine_notify_fd(e), .events = POLLIN};
+      assert_true(poll(&p, 1, 10000) == 1);
+      uint64_t n;
+      assert_int_equal(read(p.fd, &n, sizeof n), (ssize_t)sizeof n);
+    }
+    vouch_engine_drain(e);
+    assert_int_equal(s.next, g_corpus.num);
+  }
+  assert_int_equal(s.bad, 0);
+  assert_true(busy > 0); /* the refusal path ran */
+  vouch_engine_stats st = {0};
+  vouch_engine_stats_get(e, &st);
+  assert_int_equal(st.items, rounds * g_corpus.num);
+  assert_int_equal(st.by_verdict[0] + st.by_verdict[1] + st.by_verdict[2] + st.by_verdict[3],
+                   rounds * g_corpus.num);
+  assert_true(st.by_verdict[3] > 0); /* the corpus' malformed lines */
+  assert_int_equal(vouch_engine_pending(e), 0);
+  vouch_engine_free(e);
+}
+
 /* With a policy: the engine's workers appraise exactly as the single-item
  * path does (decision, detail, issued claims), whatever the batching. */
 static void test_engine_with_policy(void **state) {
@@ -451,8 +526,8 @@ static void test_engine_with_policy(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_engine_matches_single_path),
-      cmocka_unit_test(test_submit_api),
+      cmocka_unit_test(test_engine_matches_single_path), cmocka_unit_test(test_submit_api),
+      cmocka_unit_test(test_submit_no_wait),
       cmocka_unit_test(test_engine_with_policy), /* last: it changes the reference */
   };
   return cmocka_run_group_tests_name("engine_equiv", tests, setup_corpus, teardown_corpus);
