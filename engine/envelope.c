@@ -239,6 +239,12 @@ vouch_status vouch_envelope_parse(const char *line, size_t len, vouch_envelope *
     env->evidence_len = ev_obj_len;
     env->evidence_is_json = true;
     ev = NULL;
+  } else if (ev_obj != NULL && env->type == VOUCH_EV_SNP_AZURE) {
+    /* The HCL report with its vTPM quote ({"hcl_report": ..., "vtpm_quote":
+     * ...}), read by the SNP verifier; the plain base64 form stays too. */
+    env->evidence = (const uint8_t *)ev_obj;
+    env->evidence_len = ev_obj_len;
+    env->evidence_is_json = true;
   } else if (ev_obj != NULL) {
     return vouch_fail(err, VOUCH_E_MALFORMED,
                       "envelope: \"evidence\" must be a base64 string for type %s",

@@ -68,7 +68,18 @@ static void verify_snp(const vouch_envelope *env, int64_t at, bool allow_expired
     o.runtime_data_len = env->runtime_data_len;
     o.has_runtime_data = true;
   }
-  if (env->type == VOUCH_EV_SNP_AZURE)
+  if (env->type == VOUCH_EV_SNP_AZURE && env->evidence_is_json) {
+    vouch_snp_azure_envelope ae;
+    vouch_err err = {0};
+    if (vouch_snp_azure_envelope_parse((const char *)env->evidence, env->evidence_len, &ae, &err) !=
+        VOUCH_OK) {
+      vouch_result_init(out, at);
+      vouch_result_fail(out, VOUCH_VERDICT_ERROR, &err);
+    } else {
+      vouch_snp_azure_verify_vtpm(ae.hcl, ae.hcl_len, coll, &o, ae.has_vtpm ? &ae.vtpm : NULL, out);
+      vouch_snp_azure_envelope_free(&ae);
+    }
+  } else if (env->type == VOUCH_EV_SNP_AZURE)
     vouch_snp_azure_verify(env->evidence, env->evidence_len, coll, &o, out);
   else
     vouch_snp_verify(env->evidence, env->evidence_len, coll, &o, out);

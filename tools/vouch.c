@@ -78,6 +78,14 @@ static const char kVerifyHelp[] =
     "                             AK (PEM or TPM2B_PUBLIC), its parent EK (TPM2B_PUBLIC: then\n"
     "                             the qualified signer is checked), PCR values (-o), the\n"
     "                             selection (sha256:0,1,7), the expected nonce, a TCG log\n"
+    "  --vtpm-quote F --signature F [--pcrs F] [--nonce HEX]\n"
+    "                             snp-azure: the vTPM quote (TPMS_ATTEST) of the CVM, its\n"
+    "                             signature (bare RSASSA as the vTPM returns it, or\n"
+    "                             TPMT_SIGNATURE), the quoted PCRs' values and the expected\n"
+    "                             extraData; verified with the HCLAkPub key the HCL report\n"
+    "                             binds.  In envelopes: \"evidence\": {\"hcl_report\": B64,\n"
+    "                             \"vtpm_quote\": B64, \"vtpm_signature\": B64, \"vtpm_pcrs\": B64,\n"
+    "                             \"vtpm_nonce\": \"hex\"}\n"
     "  --collateral FILE|DIR      collateral.json bundle, or a collateral directory\n"
     "                             (see 'vouch collateral --help'); repeatable (bundles are\n"
     "                             merged); inline collateral in an envelope takes precedence.\n"
@@ -291,7 +299,61 @@ bool vouch_parse_count(const char *s, uint64_t lo, uint64_t hi, uint64_t *out) {
 /* The TPM evidence as separate files, as tpm2-tools writes them. */
 typedef struct {
   const char *signature, *ak, *ek, *pcrs, *selection, *nonce, *eventlog;
+  const char *vtpm_quote; /* snp-azure: the vTPM quote (with signature, pcrs, nonce) */
 } tpm_file_args;
+
+/* azure_evidence_from_files builds the snp-azure evidence object
+ * ({"hcl_report", "vtpm_quote", "vtpm_signature", "vtpm_pcrs",
+ * "vtpm_nonce"}) from --evidence hcl-report.bin and the vTPM files. */
+static vouch_status azure_evidence_from_files(const char *hcl_path, const tpm_file_args *f,
+                                              uint8_t **out, size_t *out_len, vouch_err *err) {
+  if (f->signature == NULL)
+    return vouch_fail(err, VOUCH_E_ARG, "--vtpm-quote needs --signature (the quote's signature)");
+  vouch_buf b;
+  vouch_buf_init(&b, 0);
+  vouch_json j;
+  vouch_json_init(&j, &b);
+  vouch_json_begin_object(&j);
+  const struct {
+    const char *key, *path;
+  } files[] = {{"hcl_report", hcl_path},
+               {"vtpm_quote", f->vtpm_quote},
+               {"vtpm_signature", f->signature},
+               {"vtpm_pcrs", f->pcrs}};
+  vouch_status s = VOUCH_OK;
+  for (size_t i = 0; i < sizeof files / sizeof files[0] && s == VOUCH_OK; i++) {
+    if (files[i].path == NULL) continue;
+    uint8_t *data = NULL;
+    size_t n = 0;
+    /* The HCL report may be base64 text, as --evidence always may. */
+    s = i == 0 ? read_evidence_file(files[i].path, &data, &n, err)
+               : vouch_read_file(files[i].path, VOUCH_LIMIT_LINE, &data, &n, err);
+    if (s != VOUCH_OK) {
+      vouch_err_prefix(err, "%s: ", files[i].path);
+      break;
+    }
+    vouch_buf t;
+    vouch_buf_init(&t, 0);
+    vouch_base64url_encode(&t, data, n);
+    vouch_json_key(&j, files[i].key);
+    vouch_json_string_len(&j, t.data ? t.data : "", t.len);
+    vouch_buf_free(&t);
+    free(data);
+  }
+  if (f->nonce) {
+    vouch_json_key(&j, "vtpm_nonce");
+    vouch_json_string(&j, f->nonce);
+  }
+  vouch_json_end_object(&j);
+  if (s == VOUCH_OK && vouch_buf_status(&b) != VOUCH_OK) s = VOUCH_E_NOMEM;
+  if (s != VOUCH_OK) {
+    vouch_buf_free(&b);
+    return s;
+  }
+  *out = (uint8_t *)b.data;
+  *out_len = b.len;
+  return VOUCH_OK;
+}
 
 /* tpm_evidence_from_files builds the TPM evidence object (see --help) from
  * --evidence quote.msg and the other files; the verifier checks them all. */
@@ -352,7 +414,8 @@ static int cmd_verify(int argc, char **argv) {
          O_PROGRESS, O_NO_PROGRESS, O_JOBS, O_BATCH, O_ORDERED, O_NO_CACHE, O_NO_SIG_CACHE, O_SHARD, O_RESUME,
          O_STATS, O_NO_URING, O_POLICY, O_POLICY_SIGNER, O_TOKEN, O_TOKEN_ALG, O_TOKEN_FORMAT,
          O_STATE_DIR, O_PUBLIC_URL, O_SIGNING_KEY, O_SIGNING_CERT, O_TOKEN_LIFETIME,
-         O_TPM_SIG, O_TPM_AK, O_TPM_EK, O_TPM_PCRS, O_TPM_SEL, O_TPM_NONCE, O_TPM_LOG };
+         O_TPM_SIG, O_TPM_AK, O_TPM_EK, O_TPM_PCRS, O_TPM_SEL, O_TPM_NONCE, O_TPM_LOG,
+         O_VTPM_QUOTE };
   static const struct option kOpts[] = {
       {"type", required_argument, NULL, O_TYPE},
       {"evidence", required_argument, NULL, O_EVIDENCE},
@@ -390,6 +453,7 @@ static int cmd_verify(int argc, char **argv) {
       {"selection", required_argument, NULL, O_TPM_SEL},
       {"nonce", required_argument, NULL, O_TPM_NONCE},
       {"eventlog", required_argument, NULL, O_TPM_LOG},
+      {"vtpm-quote", required_argument, NULL, O_VTPM_QUOTE},
       {"quiet", no_argument, NULL, 'q'},
       {"help", no_argument, NULL, 'h'},
       {NULL, 0, NULL, 0}};
@@ -511,6 +575,7 @@ static int cmd_verify(int argc, char **argv) {
       case O_TPM_SEL: tpm_files.selection = optarg; break;
       case O_TPM_NONCE: tpm_files.nonce = optarg; break;
       case O_TPM_LOG: tpm_files.eventlog = optarg; break;
+      case O_VTPM_QUOTE: tpm_files.vtpm_quote = optarg; break;
       case O_TOKEN_LIFETIME:
         if (!vouch_parse_count(optarg, 60, 31536000, &v)) {
           usage_error("verify", "--token-lifetime takes seconds from 60 to 31536000 (a year)");
@@ -682,7 +747,10 @@ static int cmd_verify(int argc, char **argv) {
     size_t len;
     /* TPM evidence is a JSON object (see --help); the others raw bytes or
      * base64 text. */
-    vouch_status rs = single_type != VOUCH_EV_TPM
+    bool azure_json = single_type == VOUCH_EV_SNP_AZURE && tpm_files.vtpm_quote != NULL;
+    vouch_status rs = azure_json ? azure_evidence_from_files(evidence, &tpm_files, &quote, &len,
+                                                             &err)
+                      : single_type != VOUCH_EV_TPM
                           ? read_evidence_file(evidence, &quote, &len, &err)
                       : tpm_files.signature != NULL
                           ? tpm_evidence_from_files(evidence, &tpm_files, &quote, &len, &err)
@@ -697,7 +765,7 @@ static int cmd_verify(int argc, char **argv) {
     env.type = single_type;
     env.evidence = quote;
     env.evidence_len = len;
-    env.evidence_is_json = single_type == VOUCH_EV_TPM;
+    env.evidence_is_json = single_type == VOUCH_EV_TPM || azure_json;
     vouch_result *r = malloc(sizeof(*r));
     if (r != NULL) {
       vouch_verify_one(&cfg, &env, r);

@@ -258,6 +258,65 @@ static void test_turin_inline(void **state) {
   free(text);
 }
 
+/* (f) Not generated: the real genoa-azure set's vTPM quote through `vouch
+ * verify`, as files (single mode) and as an snp-azure envelope's evidence
+ * object (bulk), and a flipped PCR refused. */
+static void test_azure_vtpm_cli(void **state) {
+  (void)state;
+  CLI_NEED(g_bin != NULL, "VOUCH_BIN");
+  const char *vec = getenv("VOUCH_VECTORS");
+  CLI_NEED(vec != NULL, "VOUCH_VECTORS");
+  char v[512], dir[512], *out = NULL;
+  snprintf(v, sizeof v, "%s/snp/genoa-azure", vec);
+  snprintf(dir, sizeof dir, "%s/azure", g_tmp);
+  static const char kNonce[] =
+      "0218488bae25d2509232bf676f1a66a30d7372add909109b36016ef136f2938ca05475f8b46094de6b64270ea3"
+      "5d950f";
+  int rc = cli_sh(&out,
+                  "%s verify -q --type snp-azure --evidence %s/hcl-report.bin --collateral "
+                  "%s/vcek.der --vtpm-quote %s/vtpm-quote.msg --signature %s/vtpm-quote.sig.raw "
+                  "--pcrs %s/vtpm-pcrs-sha256-0-23.bin --nonce %s --at 2025-06-01T00:00:00Z",
+                  g_bin, v, v, v, v, v, kNonce);
+  if (rc != 0 || strstr(out, "\"status\":\"affirming\"") == NULL ||
+      strstr(out, "\"snp_vtpm_verified\":true") == NULL ||
+      strstr(out,
+             "\"tpm_pcr_digest\":"
+             "\"2b30a66d715a7801b86d7912b710838bd3bd8d9aeec7c7135563f938cf8b3399\"") == NULL)
+    fail_msg("single mode: exit %d: %.600s", rc, out);
+  free(out);
+  /* PCR 5 flipped in a copy. */
+  rc = cli_sh(&out,
+              "mkdir -p %s && cp %s/vtpm-pcrs-sha256-0-23.bin %s/pcrs.bin && chmod u+w %s/pcrs.bin "
+              "&& printf '\\001' | dd of=%s/pcrs.bin bs=1 seek=160 conv=notrunc 2>/dev/null",
+              dir, v, dir, dir, dir);
+  assert_int_equal(rc, 0);
+  free(out);
+  rc = cli_sh(&out,
+              "%s verify --type snp-azure --evidence %s/hcl-report.bin --collateral %s/vcek.der "
+              "--vtpm-quote %s/vtpm-quote.msg --signature %s/vtpm-quote.sig.raw --pcrs "
+              "%s/pcrs.bin --at 2025-06-01T00:00:00Z 2>&1",
+              g_bin, v, v, v, v, dir);
+  if (rc == 0 || strstr(out, "\"status\":\"contraindicated\"") == NULL ||
+      strstr(out, "snp: vTPM: tpm: pcrDigest does not match") == NULL)
+    fail_msg("flipped PCR: exit %d: %.600s", rc, out);
+  free(out);
+  /* Bulk: the evidence object in an envelope, good and with the flipped PCR. */
+  rc = cli_sh(&out,
+              "cd %s && b() { base64 -w0 \"$1\"; } && for p in %s/vtpm-pcrs-sha256-0-23.bin "
+              "pcrs.bin; do printf '{\"id\":\"%%s\",\"type\":\"snp-azure\",\"evidence\":"
+              "{\"hcl_report\":\"%%s\",\"vtpm_quote\":\"%%s\",\"vtpm_signature\":\"%%s\","
+              "\"vtpm_pcrs\":\"%%s\"},\"collateral\":{\"vcek\":\"%%s\"}}\\n' \"$(basename "
+              "$p)\" \"$(b %s/hcl-report.bin)\" \"$(b %s/vtpm-quote.msg)\" \"$(b "
+              "%s/vtpm-quote.sig.raw)\" \"$(b $p)\" \"$(b %s/vcek.der)\"; done > az.ndjson && %s "
+              "verify -q --ordered --at 2025-06-01T00:00:00Z az.ndjson",
+              dir, v, v, v, v, v, g_bin);
+  const char *second = out ? strchr(out, '\n') : NULL;
+  if (rc != 1 || second == NULL || strstr(out, "\"snp_vtpm_verified\":true") == NULL ||
+      strstr(second, "snp: vTPM: tpm: pcrDigest does not match") == NULL)
+    fail_msg("bulk: exit %d: second line: %.900s", rc, second ? second : "(none)");
+  free(out);
+}
+
 int main(void) {
   g_bin = getenv("VOUCH_BIN");
   if (g_bin && access(g_bin, X_OK) != 0) g_bin = NULL;
@@ -267,7 +326,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_inline_every_kind), cmocka_unit_test(test_colldir_every_kind),
       cmocka_unit_test(test_untrusted_ark),     cmocka_unit_test(test_layout),
-      cmocka_unit_test(test_turin_inline),
+      cmocka_unit_test(test_turin_inline),      cmocka_unit_test(test_azure_vtpm_cli),
   };
   int rc = cmocka_run_group_tests_name("gen_snp", tests, NULL, NULL);
   char cmd[600];

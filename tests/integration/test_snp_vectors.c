@@ -543,6 +543,145 @@ static void test_azure(void **state) {
   free(r);
 }
 
+/* The vTPM part of the genoa-azure set: the quote verifies under HCLAkPub
+ * (from the runtime claims the SNP report binds), its PCRs become claims;
+ * a bit flip in the quote, a PCR or the expected nonce fails precisely;
+ * the envelope object carries the same. */
+static void test_azure_vtpm(void **state) {
+  (void)state;
+  SKIP_WITHOUT_VECTORS();
+  vouch_result *r = new_result();
+  vouch_snp_collateral c = {0};
+  add_file(&c, "genoa-azure", "vcek.der");
+  file_buf hcl = read_vec("genoa-azure", "hcl-report.bin");
+  file_buf msg = read_vec("genoa-azure", "vtpm-quote.msg");
+  file_buf sig = read_vec("genoa-azure", "vtpm-quote.sig.raw");
+  file_buf pcrs = read_vec("genoa-azure", "vtpm-pcrs-sha256-0-23.bin");
+  static const char kNonce[] =
+      "0218488bae25d2509232bf676f1a66a30d7372add909109b36016ef136f2938ca05475f8b46094de6b64270ea3"
+      "5d950f";
+  uint8_t nonce[48];
+  assert_int_equal(vouch_hex_decode(kNonce, 96, nonce, 48), VOUCH_OK);
+  vouch_snp_vtpm v = {.quote = msg.data,
+                      .quote_len = msg.len,
+                      .sig = sig.data,
+                      .sig_len = sig.len,
+                      .pcr_values = pcrs.data,
+                      .pcr_values_len = pcrs.len,
+                      .nonce = nonce,
+                      .nonce_len = 48,
+                      .has_nonce = true};
+  vouch_snp_opts o = opts_at(at_default());
+  vouch_snp_azure_verify_vtpm(hcl.data, hcl.len, &c, &o, &v, r);
+  expect_ok(r, VOUCH_VERDICT_AFFIRMING);
+  assert_false(r->overflow);
+  assert_true(claim_bool(r, "snp_vtpm_verified"));
+  assert_true(claim_bool(r, "tpm_nonce_checked"));
+  claim_hex_is(r, "tpm_pcr_digest",
+               "2b30a66d715a7801b86d7912b710838bd3bd8d9aeec7c7135563f938cf8b3399");
+  claim_text_is(r, "tpm_sig_alg", "rsassa-sha256");
+  const vouch_claim *pc = vouch_result_find_claim(r, "tpm_pcrs");
+  assert_non_null(pc);
+  assert_int_equal(pc->kind, VOUCH_CLAIM_JSON);
+  /* PCR 0's value, as the file has it. */
+  char pcr0[65];
+  vouch_hex_encode(pcrs.data, 32, pcr0);
+  assert_non_null(memmem(vouch_result_claim_bytes(r, pc), pc->len, pcr0, 64));
+  /* The SNP claims are all still there. */
+  claim_text_is(r, "snp_product", "Genoa");
+
+  /* A bit of the quote (in pcrDigest, the last byte): the signature. */
+  msg.data[msg.len - 1] ^= 1;
+  vouch_snp_azure_verify_vtpm(hcl.data, hcl.len, &c, &o, &v, r);
+  expect_fail(r, VOUCH_E_SIGNATURE, VOUCH_VERDICT_CONTRAINDICATED, "snp: vTPM: tpm: ");
+  msg.data[msg.len - 1] ^= 1;
+  /* A bit of PCR 23: the digest. */
+  pcrs.data[23 * 32] ^= 1;
+  vouch_snp_azure_verify_vtpm(hcl.data, hcl.len, &c, &o, &v, r);
+  expect_fail(r, VOUCH_E_BINDING, VOUCH_VERDICT_CONTRAINDICATED,
+              "snp: vTPM: tpm: pcrDigest does not match");
+  pcrs.data[23 * 32] ^= 1;
+  /* A bit of the signature. */
+  sig.data[7] ^= 0x40;
+  vouch_snp_azure_verify_vtpm(hcl.data, hcl.len, &c, &o, &v, r);
+  expect_fail(r, VOUCH_E_SIGNATURE, VOUCH_VERDICT_CONTRAINDICATED, "snp: vTPM: ");
+  sig.data[7] ^= 0x40;
+  /* Another nonce expected. */
+  nonce[0] ^= 1;
+  vouch_snp_azure_verify_vtpm(hcl.data, hcl.len, &c, &o, &v, r);
+  expect_fail(r, VOUCH_E_BINDING, VOUCH_VERDICT_CONTRAINDICATED, "nonce");
+  nonce[0] ^= 1;
+  /* Fewer PCR values than the quote selects: an error, not a pass. */
+  v.pcr_values_len -= 32;
+  vouch_snp_azure_verify_vtpm(hcl.data, hcl.len, &c, &o, &v, r);
+  assert_int_not_equal(r->verdict, VOUCH_VERDICT_AFFIRMING);
+  assert_non_null(strstr(r->error.msg, "snp: vTPM: "));
+  v.pcr_values_len += 32;
+  /* The quote's key comes only from the bound runtime claims: with
+   * HCLAkPub renamed the binding fails first (REPORT_DATA). */
+  uint8_t *p = memmem(hcl.data + 0x4D4, 1200, "HCLAkPub", 8);
+  assert_non_null(p);
+  p[0] = 'X';
+  vouch_snp_azure_verify_vtpm(hcl.data, hcl.len, &c, &o, &v, r);
+  expect_fail(r, VOUCH_E_BINDING, VOUCH_VERDICT_CONTRAINDICATED, "HCL runtime claims");
+  p[0] = 'H';
+  /* A failed SNP part is never masked by a good vTPM quote. */
+  hcl.data[0x20 + 0x90] ^= 1;
+  vouch_snp_azure_verify_vtpm(hcl.data, hcl.len, &c, &o, &v, r);
+  expect_fail(r, VOUCH_E_SIGNATURE, VOUCH_VERDICT_CONTRAINDICATED, "report signature invalid");
+  assert_null(vouch_result_find_claim(r, "snp_vtpm_verified"));
+  hcl.data[0x20 + 0x90] ^= 1;
+
+  /* The envelope's evidence object. */
+  vouch_buf j;
+  vouch_buf_init(&j, 0);
+  vouch_buf_puts(&j, "{\"hcl_report\":\"");
+  vouch_base64url_encode(&j, hcl.data, hcl.len);
+  vouch_buf_puts(&j, "\",\"vtpm_quote\":\"");
+  vouch_base64_encode(&j, msg.data, msg.len);
+  vouch_buf_puts(&j, "\",\"vtpm_signature\":\"");
+  vouch_base64url_encode(&j, sig.data, sig.len);
+  vouch_buf_puts(&j, "\",\"vtpm_pcrs\":\"");
+  vouch_base64url_encode(&j, pcrs.data, pcrs.len);
+  vouch_buf_printf(&j, "\",\"vtpm_nonce\":\"%s\"}", kNonce);
+  vouch_snp_azure_envelope ae;
+  vouch_err err = {0};
+  assert_int_equal(vouch_snp_azure_envelope_parse(j.data, j.len, &ae, &err), VOUCH_OK);
+  assert_true(ae.has_vtpm);
+  assert_int_equal(ae.hcl_len, hcl.len);
+  assert_int_equal(ae.vtpm.pcr_values_len, pcrs.len);
+  assert_int_equal(ae.vtpm.nonce_len, 48);
+  vouch_snp_azure_verify_vtpm(ae.hcl, ae.hcl_len, &c, &o, &ae.vtpm, r);
+  expect_ok(r, VOUCH_VERDICT_AFFIRMING);
+  vouch_snp_azure_envelope_free(&ae);
+  /* Malformed objects: each refused with its reason. */
+  static const struct {
+    const char *json, *says;
+  } kBad[] = {
+      {"{\"vtpm_quote\":\"AA\"}", "no \"hcl_report\""},
+      {"{\"hcl_report\":\"AAAA\",\"vtpm_quote\":\"AAAA\"}", "go together"},
+      {"{\"hcl_report\":\"AAAA\",\"vtpm_qoute\":\"AAAA\"}", "unknown member \"vtpm_qoute\""},
+      {"{\"hcl_report\":1}", "must be a string"},
+      {"{\"hcl_report\":\"AAAA\",\"vtpm_nonce\":\"abc\"}", "1 to 64 bytes in hex"},
+      {"{\"hcl_report\":\"AAAA\",\"vtpm_nonce\":\"zz\"}", "is not hex"},
+      {"{\"hcl_report\":\"!!\"}", "is not base64"},
+      {"[1]", "not a JSON object"},
+  };
+  for (size_t i = 0; i < sizeof kBad / sizeof kBad[0]; i++) {
+    vouch_err_clear(&err);
+    assert_int_not_equal(
+        vouch_snp_azure_envelope_parse(kBad[i].json, strlen(kBad[i].json), &ae, &err), VOUCH_OK);
+    if (strstr(err.msg, kBad[i].says) == NULL) fail_msg("%s: %s", kBad[i].json, err.msg);
+  }
+  vouch_buf_free(&j);
+  free(hcl.data);
+  free(msg.data);
+  free(sig.data);
+  free(pcrs.data);
+  vouch_snp_collateral_cleanup(&c);
+  free(r);
+}
+
 /* ---- MAA request, certificate table, PEM chains --------------------------------------------- */
 
 static void test_maa_request_and_table(void **state) {
@@ -719,11 +858,12 @@ int main(void) {
     fclose(probe);
   }
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_positive_sets),         cmocka_unit_test(test_reported_tcb_changed),
-      cmocka_unit_test(test_vcek_of_another_chip),  cmocka_unit_test(test_validity_edges),
-      cmocka_unit_test(test_products_and_kinds),    cmocka_unit_test(test_bit_flips),
-      cmocka_unit_test(test_runtime_data),          cmocka_unit_test(test_azure),
-      cmocka_unit_test(test_maa_request_and_table), cmocka_unit_test(test_amd_chains),
+      cmocka_unit_test(test_positive_sets),        cmocka_unit_test(test_reported_tcb_changed),
+      cmocka_unit_test(test_vcek_of_another_chip), cmocka_unit_test(test_validity_edges),
+      cmocka_unit_test(test_products_and_kinds),   cmocka_unit_test(test_bit_flips),
+      cmocka_unit_test(test_runtime_data),         cmocka_unit_test(test_azure),
+      cmocka_unit_test(test_azure_vtpm),           cmocka_unit_test(test_maa_request_and_table),
+      cmocka_unit_test(test_amd_chains),
   };
   return cmocka_run_group_tests_name("snp_vectors", tests, NULL, NULL);
 }

@@ -8,6 +8,7 @@
 
 #include "verifiers/snp/internal.h"
 #include "verifiers/snp/snp_azure.h"
+#include "verifiers/tpm/tpm.h"
 
 vouch_status vouch_snp_hcl_parse(const uint8_t *b, size_t len, vouch_snp_hcl *out, vouch_err *err) {
   if (b == NULL || out == NULL) return vouch_fail(err, VOUCH_E_ARG, "snp: invalid argument");
@@ -118,8 +119,200 @@ vouch_status snp_azure_check(const snp_azure_ctx *az, const vouch_snp_report *re
   return VOUCH_OK;
 }
 
+/* copy_claim copies claim |name| of |from| into |to| (when present). */
+static void copy_claim(const vouch_result *from, const char *name, vouch_result *to) {
+  const vouch_claim *c = vouch_result_find_claim(from, name);
+  if (c == NULL) return;
+  const uint8_t *b = vouch_result_claim_bytes(from, c);
+  switch (c->kind) {
+    case VOUCH_CLAIM_BOOL:
+      vouch_result_claim_bool(to, c->name, c->b);
+      break;
+    case VOUCH_CLAIM_INT:
+      vouch_result_claim_int(to, c->name, c->i);
+      break;
+    case VOUCH_CLAIM_HEX:
+      vouch_result_claim_hex(to, c->name, b, c->len);
+      break;
+    case VOUCH_CLAIM_JSON:
+      vouch_result_claim_json(to, c->name, (const char *)b, c->len);
+      break;
+    case VOUCH_CLAIM_STRING: {
+      char tmp[256];
+      if (c->len < sizeof tmp) {
+        memcpy(tmp, b, c->len);
+        tmp[c->len] = '\0';
+        vouch_result_claim_string(to, c->name, tmp);
+      }
+      break;
+    }
+    default:
+      break;
+  }
+}
+
+void snp_azure_vtpm(const snp_azure_ctx *az, int64_t at, vouch_result *out) {
+  vouch_err err = {0};
+  if (az->ak_pub == NULL) {
+    vouch_fail(&err, VOUCH_E_COLLATERAL_MISSING,
+               "snp: vTPM: the HCL runtime claims have no HCLAkPub key to verify the quote with");
+    vouch_result_fail(out, VOUCH_VERDICT_ERROR, &err);
+    return;
+  }
+  const vouch_snp_vtpm *v = az->vtpm;
+  vouch_tpm_evidence ev = {.quote = v->quote,
+                           .quote_len = v->quote_len,
+                           .sig = v->sig,
+                           .sig_len = v->sig_len,
+                           .ak_jwk = az->ak_pub,
+                           .ak_jwk_len = az->ak_pub_len,
+                           .pcr_values = v->pcr_values,
+                           .pcr_values_len = v->pcr_values_len};
+  vouch_tpm_opts to = {
+      .at = at, .nonce = v->nonce, .nonce_len = v->nonce_len, .has_nonce = v->has_nonce};
+  /* A whole result for the TPM verifier (its arena holds a PCR document):
+   * too big for the stack of a worker thread. */
+  vouch_result *t = malloc(sizeof(*t));
+  if (t == NULL) {
+    vouch_fail(&err, VOUCH_E_NOMEM, "snp: vTPM: out of memory");
+    vouch_result_fail(out, VOUCH_VERDICT_ERROR, &err);
+    return;
+  }
+  vouch_tpm_verify(&ev, &to, t, NULL);
+  if (t->verdict != VOUCH_VERDICT_AFFIRMING) {
+    err = t->error;
+    if (err.code == VOUCH_OK) vouch_fail(&err, VOUCH_E_INTERNAL, "quote not verified");
+    vouch_err_prefix(&err, "snp: vTPM: ");
+    vouch_result_fail(out,
+                      t->verdict == VOUCH_VERDICT_CONTRAINDICATED ? VOUCH_VERDICT_CONTRAINDICATED
+                                                                  : VOUCH_VERDICT_ERROR,
+                      &err);
+    free(t);
+    return;
+  }
+  static const char *const kClaims[] = {"tpm_pcrs",       "tpm_pcr_selection", "tpm_pcr_digest",
+                                        "tpm_extra_data", "tpm_sig_alg",       "tpm_nonce_checked"};
+  for (size_t i = 0; i < sizeof kClaims / sizeof kClaims[0]; i++) copy_claim(t, kClaims[i], out);
+  vouch_result_claim_bool(out, "snp_vtpm_verified", true);
+  free(t);
+}
+
+/* ---- the "snp-azure" envelope's evidence object ------------------------------------------ */
+
+void vouch_snp_azure_envelope_free(vouch_snp_azure_envelope *e) {
+  if (e == NULL) return;
+  free(e->hcl);
+  free(e->storage);
+  memset(e, 0, sizeof(*e));
+}
+
+vouch_status vouch_snp_azure_envelope_parse(const char *json, size_t len,
+                                            vouch_snp_azure_envelope *out, vouch_err *err) {
+  memset(out, 0, sizeof(*out));
+  json_error_t jerr;
+  json_t *root = json_loadb(json, len, 0, &jerr);
+  if (!json_is_object(root)) {
+    json_decref(root);
+    return vouch_fail(err, VOUCH_E_JSON, "snp: snp-azure evidence is not a JSON object (%s)",
+                      root == NULL ? jerr.text : "not an object");
+  }
+  static const char *const kB64[4] = {"hcl_report", "vtpm_quote", "vtpm_signature", "vtpm_pcrs"};
+  const char *text[4] = {NULL};
+  size_t text_len[4] = {0};
+  vouch_status s = VOUCH_OK;
+  const char *key;
+  json_t *v;
+  json_object_foreach(root, key, v) {
+    int k = -1;
+    for (int i = 0; i < 4; i++)
+      if (strcmp(key, kB64[i]) == 0) k = i;
+    if (k < 0 && strcmp(key, "vtpm_nonce") != 0) {
+      s = vouch_fail(err, VOUCH_E_JSON,
+                     "snp: snp-azure evidence: unknown member \"%.40s\" (hcl_report, vtpm_quote, "
+                     "vtpm_signature, vtpm_pcrs, vtpm_nonce)",
+                     key);
+      goto done;
+    }
+    if (!json_is_string(v)) {
+      s = vouch_fail(err, VOUCH_E_JSON, "snp: snp-azure evidence: \"%s\" must be a string", key);
+      goto done;
+    }
+    if (k >= 0) {
+      text[k] = json_string_value(v);
+      text_len[k] = json_string_length(v);
+    }
+  }
+  if (text[0] == NULL) {
+    s = vouch_fail(err, VOUCH_E_MALFORMED, "snp: snp-azure evidence has no \"hcl_report\"");
+    goto done;
+  }
+  if ((text[1] == NULL) != (text[2] == NULL) || (text[3] != NULL && text[1] == NULL)) {
+    s = vouch_fail(err, VOUCH_E_MALFORMED,
+                   "snp: snp-azure evidence: vtpm_quote and vtpm_signature go together (and "
+                   "vtpm_pcrs with them)");
+    goto done;
+  }
+  size_t cap = 0;
+  for (int i = 1; i < 4; i++) cap += text[i] ? vouch_base64_decoded_max(text_len[i]) : 0;
+  json_t *nonce = json_object_get(root, "vtpm_nonce");
+  size_t nonce_hex = nonce ? json_string_length(nonce) : 0;
+  if (nonce != NULL && (nonce_hex == 0 || nonce_hex % 2 != 0 || nonce_hex > 128)) {
+    s = vouch_fail(err, VOUCH_E_MALFORMED,
+                   "snp: snp-azure evidence: \"vtpm_nonce\" must be 1 to 64 bytes in hex");
+    goto done;
+  }
+  cap += nonce_hex / 2;
+  out->storage = malloc(cap + 1);
+  out->hcl = malloc(vouch_base64_decoded_max(text_len[0]) + 1);
+  if (out->storage == NULL || out->hcl == NULL) {
+    s = vouch_fail(err, VOUCH_E_NOMEM, "snp: out of memory");
+    goto done;
+  }
+  if (vouch_base64_decode(text[0], text_len[0], out->hcl, vouch_base64_decoded_max(text_len[0]),
+                          &out->hcl_len) != VOUCH_OK) {
+    s = vouch_fail(err, VOUCH_E_BASE64, "snp: snp-azure evidence: \"hcl_report\" is not base64");
+    goto done;
+  }
+  size_t off = 0;
+  const uint8_t **views[4] = {NULL, &out->vtpm.quote, &out->vtpm.sig, &out->vtpm.pcr_values};
+  size_t *lens[4] = {NULL, &out->vtpm.quote_len, &out->vtpm.sig_len, &out->vtpm.pcr_values_len};
+  for (int i = 1; i < 4; i++) {
+    if (text[i] == NULL) continue;
+    size_t n = 0, max = vouch_base64_decoded_max(text_len[i]);
+    if (vouch_base64_decode(text[i], text_len[i], out->storage + off, max, &n) != VOUCH_OK ||
+        n == 0) {
+      s = vouch_fail(err, VOUCH_E_BASE64, "snp: snp-azure evidence: \"%s\" is not base64", kB64[i]);
+      goto done;
+    }
+    *views[i] = out->storage + off;
+    *lens[i] = n;
+    off += n;
+  }
+  if (nonce != NULL) {
+    if (vouch_hex_decode(json_string_value(nonce), nonce_hex, out->storage + off, nonce_hex / 2) !=
+        VOUCH_OK) {
+      s = vouch_fail(err, VOUCH_E_MALFORMED, "snp: snp-azure evidence: \"vtpm_nonce\" is not hex");
+      goto done;
+    }
+    out->vtpm.nonce = out->storage + off;
+    out->vtpm.nonce_len = nonce_hex / 2;
+    out->vtpm.has_nonce = true;
+  }
+  out->has_vtpm = text[1] != NULL;
+done:
+  json_decref(root);
+  if (s != VOUCH_OK) vouch_snp_azure_envelope_free(out);
+  return s;
+}
+
 void vouch_snp_azure_verify(const uint8_t *hcl, size_t len, const vouch_snp_collateral *coll,
                             const vouch_snp_opts *opts, vouch_result *out) {
+  vouch_snp_azure_verify_vtpm(hcl, len, coll, opts, NULL, out);
+}
+
+void vouch_snp_azure_verify_vtpm(const uint8_t *hcl, size_t len, const vouch_snp_collateral *coll,
+                                 const vouch_snp_opts *opts, const vouch_snp_vtpm *vtpm,
+                                 vouch_result *out) {
   vouch_result_init(out, opts->at);
   vouch_err err = {0};
   snp_azure_ctx az;
@@ -132,6 +325,7 @@ void vouch_snp_azure_verify(const uint8_t *hcl, size_t len, const vouch_snp_coll
   vouch_sha256(hcl, len, h);
   vouch_result_add_item(out, "hcl_report", h);
   az.ak_pub = ak_pub(&az.hcl, &az.ak_pub_len);
+  az.vtpm = vtpm;
   snp_verify_core(az.hcl.report, VOUCH_SNP_REPORT_LEN, coll, opts, &az, out);
   free(az.ak_pub);
 }

@@ -357,6 +357,54 @@ VOUCH_MUST_CHECK vouch_status vouch_snp_hcl_parse(const uint8_t *b, size_t len, 
 void vouch_snp_azure_verify(const uint8_t *hcl, size_t len, const vouch_snp_collateral *coll,
                             const vouch_snp_opts *opts, vouch_result *out);
 
+/* The vTPM quote of an Azure CVM, checked with the attestation key the HCL
+ * report binds (HCLAkPub): borrowed views. */
+typedef struct {
+  const uint8_t *quote; /* TPMS_ATTEST */
+  size_t quote_len;
+  const uint8_t *sig; /* bare RSASSA-PKCS1-v1_5 (as the vTPM returns it) or TPMT_SIGNATURE */
+  size_t sig_len;
+  const uint8_t *pcr_values; /* the quoted PCRs' values, concatenated in the quote's selection
+                                order (tpm2_pcrread -o); optional */
+  size_t pcr_values_len;
+  const uint8_t *nonce; /* expected extraData, when has_nonce */
+  size_t nonce_len;
+  bool has_nonce;
+} vouch_snp_vtpm;
+
+/* vouch_snp_azure_verify_vtpm is vouch_snp_azure_verify that then, when
+ * the SNP part passed, verifies |vtpm| (NULL: none) with the TPM verifier:
+ * the AK is HCLAkPub from the runtime claims the report binds (none there:
+ * error), the signature over the quote, the PCR values against its
+ * pcrDigest, extraData against the nonce when given.  A failure is the
+ * item's (E_SIGNATURE, E_BINDING: contraindicated), its message starting
+ * "snp: vTPM: tpm: ".  Adds snp_vtpm_verified and the TPM verifier's
+ * tpm_pcrs, tpm_pcr_selection, tpm_pcr_digest, tpm_extra_data,
+ * tpm_sig_alg, tpm_nonce_checked. */
+void vouch_snp_azure_verify_vtpm(const uint8_t *hcl, size_t len, const vouch_snp_collateral *coll,
+                                 const vouch_snp_opts *opts, const vouch_snp_vtpm *vtpm,
+                                 vouch_result *out);
+
+/* The "evidence" object of an "snp-azure" envelope (the base64 HCL report
+ * alone is also accepted there):
+ *   {"hcl_report": B64, "vtpm_quote": B64, "vtpm_signature": B64,
+ *    "vtpm_pcrs": B64 (values in the quote's selection order),
+ *    "vtpm_nonce": "hex"}
+ * hcl_report is required; vtpm_quote and vtpm_signature come together;
+ * unknown members are VOUCH_E_JSON (a typo must not drop a check). */
+typedef struct {
+  uint8_t *hcl; /* owned */
+  size_t hcl_len;
+  bool has_vtpm;
+  vouch_snp_vtpm vtpm; /* views into |storage| */
+  uint8_t *storage;    /* owned */
+} vouch_snp_azure_envelope;
+
+VOUCH_MUST_CHECK vouch_status vouch_snp_azure_envelope_parse(const char *json, size_t len,
+                                                             vouch_snp_azure_envelope *out,
+                                                             vouch_err *err);
+void vouch_snp_azure_envelope_free(vouch_snp_azure_envelope *e);
+
 /* vouch_snp_azure_evidence_parse reads the trustee-style Azure evidence
  * JSON ({"report": [bytes...], "vcek": "PEM", "quote": {...}}) into the
  * HCL report bytes (malloc'd) and adds the VCEK to |coll|. */

@@ -9,6 +9,7 @@ typedef struct {
   vouch_snp_hcl hcl;
   char *ak_pub; /* HCLAkPub JWK, compact JSON (malloc'd), or NULL */
   size_t ak_pub_len;
+  const vouch_snp_vtpm *vtpm; /* the vTPM quote to check with it, or NULL */
 } snp_azure_ctx;
 
 /* snp_verify_core: vouch_snp_verify after vouch_result_init, with the
@@ -19,5 +20,9 @@ void snp_azure_claims(const snp_azure_ctx *az, vouch_result *out);
 /* snp_azure_check: REPORT_DATA = hash(runtime-claims JSON). */
 VOUCH_MUST_CHECK vouch_status snp_azure_check(const snp_azure_ctx *az, const vouch_snp_report *rep,
                                               vouch_err *err);
+
+/* snp_azure_vtpm: the vTPM quote of |az| (when given) under HCLAkPub, on
+ * a result whose SNP part passed; fails |out| when it does not verify. */
+void snp_azure_vtpm(const snp_azure_ctx *az, int64_t at, vouch_result *out);
 
 #endif /* VOUCH_SNP_AZURE_H */

@@ -642,6 +642,8 @@ static void verify_report(const uint8_t *report, size_t len, const vouch_snp_col
   /* Only now, with every check passed, does the verdict leave "error". */
   out->verdict =
       (rep.policy & VOUCH_SNP_POLICY_DEBUG) ? VOUCH_VERDICT_WARNING : VOUCH_VERDICT_AFFIRMING;
+  /* The vTPM quote last: its key is trusted only through the report. */
+  if (az != NULL && az->vtpm != NULL) snp_azure_vtpm(az, opts->at, out);
 }
 
 /* has_role: |coll| holds a certificate of role |r|. */
