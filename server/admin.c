@@ -154,8 +154,8 @@ static void write_signer_jwk(vouch_json *j, const struct vouch_cert *c) {
 static vouch_status signed_by_signer(server *s, const char *text, size_t len, vouch_jws *j,
                                      const struct vouch_cert **signer, vouch_err *err) {
   VOUCH_GUARD(vouch_jws_parse(text, len, j, err));
-  vouch_status st = vouch_jws_check_signer(j, s->signers, s->num_signers, (int64_t)time(NULL),
-                                           signer, err);
+  vouch_status st =
+      vouch_jws_check_signer(j, s->signers, s->num_signers, (int64_t)time(NULL), signer, err);
   if (st != VOUCH_OK) vouch_jws_free(j);
   return st;
 }
@@ -338,6 +338,44 @@ static vouch_status load_policies(server *s, policy_slot fresh[T_COUNT], vouch_e
   return VOUCH_OK;
 }
 
+/* ---- several instances, one state directory ----------------------------------------
+ *
+ * Instances behind one front share the state directory, and a policy or
+ * signer written through one must rule on all of them.  Every write is a
+ * rename into place, so a new file is a new inode and its directory's
+ * times change: a fingerprint of those stat fields tells, for the price of
+ * a few stat calls a second, that another instance wrote something. */
+
+static uint64_t mix(uint64_t h, uint64_t v) {
+  h ^= v + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+  return h * 0xbf58476d1ce4e5b9ULL;
+}
+
+static uint64_t mix_stat(uint64_t h, const char *path) {
+  struct stat st;
+  if (stat(path, &st) != 0) return mix(h, (uint64_t)errno);
+  h = mix(h, (uint64_t)st.st_ino);
+  h = mix(h, (uint64_t)st.st_size);
+  h = mix(h, (uint64_t)st.st_mtim.tv_sec);
+  h = mix(h, (uint64_t)st.st_mtim.tv_nsec);
+  h = mix(h, (uint64_t)st.st_ctim.tv_sec);
+  return mix(h, (uint64_t)st.st_ctim.tv_nsec);
+}
+
+uint64_t admin_state_stamp(const server *s) {
+  if (s->cfg.state_dir == NULL) return 0;
+  char path[4400];
+  uint64_t h = 1;
+  for (int t = 0; t < T_COUNT; t++) {
+    char name[64];
+    snprintf(name, sizeof name, "%s.jws", kTypeNames[t]);
+    state_path(s, "policies", name, path, sizeof path);
+    h = mix_stat(h, path);
+  }
+  state_path(s, "policy-signers", NULL, path, sizeof path);
+  return mix_stat(h, path);
+}
+
 vouch_status admin_load(server *s, bool reload, vouch_err *err) {
   if (s->signers == NULL) {
     s->signers = calloc(MAX_SIGNERS, sizeof(*s->signers));
@@ -365,6 +403,17 @@ vouch_status admin_load(server *s, bool reload, vouch_err *err) {
     s->policies[t] = fresh[t];
   }
   return VOUCH_OK;
+}
+
+void admin_refresh(server *s) {
+  uint64_t stamp = admin_state_stamp(s);
+  if (stamp == s->state_stamp) return;
+  s->state_stamp = stamp;
+  vouch_log(VOUCH_LOG_INFO, "vouch serve: the state directory changed: reloading policies");
+  vouch_err err = {0};
+  if (admin_load(s, true, &err) != VOUCH_OK) {
+    /* With |reload| it logs and keeps the state in force; nothing to add. */
+  }
 }
 
 void admin_free(server *s) {

@@ -188,6 +188,9 @@ struct vouch_server {
   /* Requests the engine could not take without blocking the loop (every
    * in-flight slot out): submitted again, in order, as batches come back. */
   struct parked_item *parked, *parked_tail;
+  /* the state directory as last loaded (admin_state_stamp), checked each second */
+  uint64_t state_stamp;
+  int64_t state_checked_ns;
   struct vouch_policy
       *fallback_policy; /* the engine's cfg.policy (never used: items carry theirs) */
   /* policies and signers */
@@ -258,6 +261,11 @@ bool att_type_from_name(const char *name, size_t len, att_type *out);
  * directory (at start, and on SIGHUP with |reload|: problems are then
  * logged and the current state kept). */
 VOUCH_MUST_CHECK vouch_status admin_load(server *s, bool reload, vouch_err *err);
+/* admin_state_stamp fingerprints the policy and signer files of the state
+ * directory (stat fields; 0 offline); admin_refresh reloads them when the
+ * fingerprint moved: another instance sharing the directory wrote. */
+uint64_t admin_state_stamp(const server *s);
+void admin_refresh(server *s);
 void admin_free(server *s);
 struct vouch_policy *admin_policy(server *s, att_type t);
 void admin_policy_get(server *s, req *r, att_type t);

@@ -594,6 +594,11 @@ static void arm_tick(server *s) {
 static void on_tick(server *s) {
   int64_t now = s->now_ns;
   const vouch_server_limits *l = &s->lim;
+  /* Policies written by another instance sharing the state directory. */
+  if (now - s->state_checked_ns >= INT64_C(1000000000)) {
+    s->state_checked_ns = now;
+    admin_refresh(s);
+  }
   for (size_t i = 0; i < s->num_slots; i++) {
     conn *c = s->conns[i];
     if (c == NULL || c->closing) continue;
@@ -906,6 +911,8 @@ static vouch_status common_new(const vouch_server_config *cfg, bool offline, ser
   s->num_free = s->num_slots;
   const char *def = vouch_policy_default_text("SgxEnclave");
   vouch_status st = vouch_policy_compile(def, strlen(def), &s->fallback_policy, NULL, err);
+  if (st == VOUCH_OK)
+    s->state_stamp = admin_state_stamp(s); /* before: a write in between reloads */
   if (st == VOUCH_OK) st = admin_load(s, false, err);
   if (st != VOUCH_OK) {
     vouch_server_free(s);

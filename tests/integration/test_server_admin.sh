@@ -14,7 +14,7 @@ VOUCH=${1:?usage: test_server_admin.sh VOUCH_BINARY}
 HERE=$(cd "$(dirname "$0")" && pwd)
 WORK=$(mktemp -d /tmp/vouch-server-admin-XXXXXX)
 SRV_PID=
-trap 'if [ -n "$SRV_PID" ]; then kill -KILL "$SRV_PID" 2>/dev/null || true; fi; rm -rf "$WORK"' EXIT
+trap 'kill -KILL ${SRV_PID:-} ${A_PID:-} 2>/dev/null || true; rm -rf "$WORK"' EXIT
 # shellcheck source=server_lib.sh
 . "$HERE/server_lib.sh"
 if ! "$PY" -c 'import jwt, cryptography' 2>/dev/null; then
@@ -160,6 +160,46 @@ code=$(call PUT /policies/SgxEnclave -H 'Authorization: Bearer both-admin-token'
 check "both modes: the bearer with an unsigned policy is 400 InvalidOperation" [ "$code" = 400 ]
 code=$(call PUT /policies/SgxEnclave -H 'Authorization: Bearer both-admin-token' --data-binary @"$WORK/s1.jws")
 check "both modes: the bearer and a signed policy: 200" [ "$code" = 200 ]
+stop_server
+
+# ---- two instances, one state directory (behind one front) -----------------------------------
+# A policy written through one instance rules on the other within ~2 s,
+# without a SIGHUP: each checks the state directory once a second.
+printf 'shared-admin-token\n' > "$WORK/admin-shared"
+start_server shared-a --state-dir "$WORK/state-shared" --admin-token-file "$WORK/admin-shared" \
+  --token-alg ES256
+A_PID=$SRV_PID A_URL=$SRV_URL A_ERR=$SRV_ERR
+start_server shared-b --state-dir "$WORK/state-shared" --admin-token-file "$WORK/admin-shared" \
+  --token-alg ES256
+B_PID=$SRV_PID B_URL=$SRV_URL
+# policy_on URL: the policy JWS (x-ms-policy) the instance at URL serves.
+policy_on() {
+  SRV_URL=$1 call GET /policies/SgxEnclave > /dev/null
+  token_claims
+  cget 'd.get("x-ms-policy", "")'
+}
+# wait_policy URL WANT: up to 5 s for the instance at URL to serve WANT.
+wait_policy() {
+  local i
+  for i in $(seq 1 50); do
+    [ "$(policy_on "$1")" = "$2" ] && return 0
+    sleep 0.1
+  done
+  return 1
+}
+default_b=$(policy_on "$B_URL")
+code=$(SRV_URL=$A_URL call PUT /policies/SgxEnclave -H 'Authorization: Bearer shared-admin-token' \
+  --data-binary @"$WORK/unsigned.jws")
+check "shared state: PUT through instance A is 200" [ "$code" = 200 ]
+check "shared state: instance B serves A's policy within 5 s, no SIGHUP" \
+  wait_policy "$B_URL" "$(cat "$WORK/unsigned.jws")"
+code=$(SRV_URL=$B_URL call POST /policies/SgxEnclave:reset \
+  -H 'Authorization: Bearer shared-admin-token' --data-binary 'eyJhbGciOiJub25lIn0..')
+check "shared state: reset through instance B is 200" [ "$code" = 200 ]
+check "shared state: instance A is back on the default policy within 5 s" \
+  wait_policy "$A_URL" "$default_b"
+stop_server # B
+SRV_PID=$A_PID SRV_URL=$A_URL SRV_ERR=$A_ERR
 stop_server
 
 # ---- neither: writes refused ----------------------------------------------------------------
