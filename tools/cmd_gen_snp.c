@@ -53,7 +53,8 @@ static const char kHelp[] =
     "  --quiet, -q         no summary\n"
     "  --help, -h          this help\n"
     "\n"
-    "kinds (report i is of kind i mod 8):\n"
+    "kinds (report i comes from chip i mod C and is of kind (i mod C + i div C) mod 8, so\n"
+    "every chip, in turn, makes every kind):\n"
     "  good            v3 report, VCEK                                  affirming\n"
     "  good-old-fw     v2 report (firmware before 1.55; v3 on Turin)    affirming\n"
     "  good-v5         v5 report with mitigation vectors                 affirming\n"
@@ -108,6 +109,12 @@ typedef struct {
   vouch_buf ask_b64, asvk_b64;
 } fleet;
 
+/* kind_of: report |i|'s kind.  Not simply i mod 8: with C a multiple of 2
+ * each chip would then make only some kinds (chip c only kind c mod 8). */
+static int kind_of(uint64_t i, uint64_t chips) {
+  return (int)((i % chips + i / chips) % K_COUNT);
+}
+
 static void kind_verdict(int kind, bool inline_vcek, const char **status, const char **code) {
   *code = NULL;
   switch (kind) {
@@ -136,7 +143,7 @@ static void put_b64(vouch_buf *b, const uint8_t *d, size_t n) {
 
 /* one_report appends the envelope of report |i| to |out|. */
 static vouch_status one_report(const fleet *f, uint64_t i, vouch_buf *out) {
-  int kind = (int)(i % K_COUNT);
+  int kind = kind_of(i, f->chips);
   uint64_t chip = i % f->chips;
   const vouch_gen_snp_key *key = kind == K_VLEK        ? f->vlek
                                  : kind == K_OLDER_TCB ? f->older[chip]
@@ -475,9 +482,9 @@ int vouch_cmd_gen_snp(int argc, char **argv) {
   for (uint64_t i = 0; i < chips; i++) {
     if (vouch_gen_snp_key_new(f.pki, &ko, &f.vceks[i], &err) != VOUCH_OK) goto fail;
   }
-  for (uint64_t i = K_OLDER_TCB; i < reports; i += K_COUNT) {
+  for (uint64_t i = 0; i < reports; i++) {
     uint64_t chip = i % chips;
-    if (f.older[chip] != NULL) continue;
+    if (kind_of(i, chips) != K_OLDER_TCB || f.older[chip] != NULL) continue;
     vouch_gen_snp_key_opts oo = ko;
     oo.tcb = kOlderTcb;
     memcpy(oo.chip_id, vouch_gen_snp_key_chip_id(f.vceks[chip]), 64);
@@ -499,7 +506,7 @@ int vouch_cmd_gen_snp(int argc, char **argv) {
   }
   uint64_t by_status[4] = {0}; /* affirming, warning, contraindicated, error */
   for (uint64_t i = 0; i < reports; i++) {
-    int kind = (int)(i % K_COUNT);
+    int kind = kind_of(i, chips);
     const char *status, *code;
     kind_verdict(kind, inline_vcek, &status, &code);
     by_status[strcmp(status, "affirming") == 0 ? 0
