@@ -590,29 +590,30 @@ static bool vcek_hwid(vouch_snp_product p, const uint8_t chip_id[64], uint8_t ou
   return true;
 }
 
-/* add_product_cas adds the CA certificates of |p| and its CRLs issued by
- * |at| (newest first, as many as the collateral takes). */
+/* add_product_cas adds the CA certificates of |p| and its CRLs: those
+ * valid at |at| (a product can have two, the VCEK and the VLEK CRL, both
+ * the ARK's), or, when none is, the newest issued before |at| (so the
+ * verifier reports its expiry instead of a missing CRL).  Older CRLs stay
+ * out: every CRL given is checked, and a superseded one is expired. */
 static vouch_status add_product_cas(const struct vouch_colldir *d, vouch_snp_product p, int64_t at,
                                     vouch_snp_collateral *out, vouch_err *err) {
+  const snp_item *newest = NULL;
+  bool any_valid = false;
   for (size_t i = 0; i < d->num_snp; i++) {
     const snp_item *it = &d->snp[i];
-    if (it->kind != S_CA || it->product != p) continue;
-    VOUCH_GUARD(vouch_snp_collateral_add_cert(out, it->cert, err));
-  }
-  for (;;) {
-    const snp_item *best = NULL;
-    for (size_t i = 0; i < d->num_snp; i++) {
-      const snp_item *it = &d->snp[i];
-      if (it->kind != S_CRL || it->product != p || vouch_crl_this_update(it->crl) > at) continue;
-      bool taken = false;
-      for (size_t k = 0; k < out->num_crls && !taken; k++) taken = out->crls[k] == it->crl;
-      if (!taken &&
-          (best == NULL || vouch_crl_this_update(it->crl) > vouch_crl_this_update(best->crl)))
-        best = it;
+    if (it->product != p) continue;
+    if (it->kind == S_CA) VOUCH_GUARD(vouch_snp_collateral_add_cert(out, it->cert, err));
+    if (it->kind != S_CRL || vouch_crl_this_update(it->crl) > at) continue;
+    if (at <= vouch_crl_next_update(it->crl) && out->num_crls < VOUCH_SNP_MAX_CRLS) {
+      VOUCH_GUARD(vouch_snp_collateral_add_crl(out, it->crl, err));
+      any_valid = true;
     }
-    if (best == NULL || out->num_crls == VOUCH_SNP_MAX_CRLS) return VOUCH_OK;
-    VOUCH_GUARD(vouch_snp_collateral_add_crl(out, best->crl, err));
+    if (newest == NULL || vouch_crl_this_update(it->crl) > vouch_crl_this_update(newest->crl))
+      newest = it;
   }
+  if (!any_valid && newest != NULL && out->num_crls < VOUCH_SNP_MAX_CRLS)
+    VOUCH_GUARD(vouch_snp_collateral_add_crl(out, newest->crl, err));
+  return VOUCH_OK;
 }
 
 static vouch_status snp_find(void *ctx, const vouch_snp_lookup *key, vouch_snp_collateral *out,

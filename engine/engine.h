@@ -223,10 +223,12 @@ bool vouch_envelope_sgx_opts(const vouch_envelope *env, int64_t default_at, bool
  * thread: true when |env| was such evidence and |out| is filled.
  * |snp_collateral| (a vouch_snp_collateral, or NULL) serves SNP items that
  * carry no inline collateral; |snp_source| (or NULL) supplies the VCEK or
- * VLEK of a report whose collateral has none. */
+ * VLEK of a report whose collateral has none; |snp_memo| (or NULL) caches
+ * SNP chain verifications across items. */
 bool vouch_verify_direct(const vouch_envelope *env, int64_t default_at, bool allow_expired,
                          const struct vouch_anchors *anchors, const void *snp_collateral,
-                         const vouch_snp_source *snp_source, vouch_result *out);
+                         const vouch_snp_source *snp_source, const vouch_snp_memo *snp_memo,
+                         vouch_result *out);
 
 /* vouch_check_event_log: for a TDX item whose envelope carries a CCEL
  * "event_log", replays it into RTMR0-3 and requires the quote's values

@@ -285,8 +285,12 @@ static void begin_item(worker *w, vouch_batch *b, size_t i) {
     error_result(r, cfg->at, err.code, err.msg, l->line_no);
     return;
   }
+  /* SNP chains (RSA-4096 PSS) are verified once per distinct VCEK/VLEK in
+   * the shared cache; the L1 layer is the DCAP verifier's. */
+  vouch_snp_memo snp_memo = {.acquire = e->memo.acquire, .release = e->memo.release,
+                             .ctx = e->memo.ctx};
   if (vouch_verify_direct(env, cfg->at, cfg->allow_expired, cfg->anchors, cfg->snp_collateral,
-                          cfg->snp_source, r))
+                          cfg->snp_source, e->cache ? &snp_memo : NULL, r))
     return;
   vouch_sgx_opts opts;
   if (!vouch_envelope_sgx_opts(env, cfg->at, cfg->allow_expired, cfg->anchors, &opts, r)) return;

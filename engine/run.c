@@ -47,7 +47,8 @@ static vouch_status snp_inline_collateral(const char *json, size_t len, vouch_sn
 
 static void verify_snp(const vouch_envelope *env, int64_t at, bool allow_expired,
                        const struct vouch_anchors *anchors, const void *snp_collateral,
-                       const vouch_snp_source *snp_source, vouch_result *out) {
+                       const vouch_snp_source *snp_source, const vouch_snp_memo *snp_memo,
+                       vouch_result *out) {
   vouch_snp_collateral inline_coll = {0};
   const vouch_snp_collateral *coll = snp_collateral;
   if (env->collateral) {
@@ -62,7 +63,11 @@ static void verify_snp(const vouch_envelope *env, int64_t at, bool allow_expired
     coll = &inline_coll;
   }
   vouch_snp_opts o = {
-      .at = at, .allow_expired = allow_expired, .extra_anchors = anchors, .source = snp_source};
+      .at = at,
+      .allow_expired = allow_expired,
+      .extra_anchors = anchors,
+      .source = snp_source,
+      .memo = snp_memo};
   if (env->has_runtime_data) {
     o.runtime_data = env->runtime_data;
     o.runtime_data_len = env->runtime_data_len;
@@ -88,10 +93,11 @@ static void verify_snp(const vouch_envelope *env, int64_t at, bool allow_expired
 
 bool vouch_verify_direct(const vouch_envelope *env, int64_t default_at, bool allow_expired,
                          const struct vouch_anchors *anchors, const void *snp_collateral,
-                         const vouch_snp_source *snp_source, vouch_result *out) {
+                         const vouch_snp_source *snp_source, const vouch_snp_memo *snp_memo,
+                         vouch_result *out) {
   int64_t at = env->has_at ? env->at : default_at;
   if (env->type == VOUCH_EV_SNP || env->type == VOUCH_EV_SNP_AZURE) {
-    verify_snp(env, at, allow_expired, anchors, snp_collateral, snp_source, out);
+    verify_snp(env, at, allow_expired, anchors, snp_collateral, snp_source, snp_memo, out);
     return true;
   }
   if (env->type != VOUCH_EV_TPM) return false;
@@ -163,7 +169,7 @@ void vouch_check_event_log(const vouch_envelope *env, vouch_result *r) {
 void vouch_verify_one(const vouch_run_config *cfg, const vouch_envelope *env,
                       vouch_result *out) {
   if (vouch_verify_direct(env, cfg->at, cfg->allow_expired, cfg->anchors, cfg->snp_collateral,
-                          cfg->snp_source, out))
+                          cfg->snp_source, NULL, out))
     return;
   vouch_sgx_opts opts;
   if (!vouch_envelope_sgx_opts(env, cfg->at, cfg->allow_expired, cfg->anchors, &opts, out)) {

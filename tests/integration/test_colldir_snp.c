@@ -418,6 +418,161 @@ static void test_crl_from_directory(void **state) {
   sh("rm -rf", dir);
 }
 
+/* ---- the chain cache (engine/cache.c through vouch_snp_opts.memo) ---------------------- */
+
+static void *memo_acquire(void *ctx, const uint8_t *key, size_t key_len, size_t obj_size,
+                          void (*build)(void *obj, void *arg), void *arg,
+                          void (*destroy)(void *obj), void **out_obj, uint64_t *out_id) {
+  return vouch_cache_acquire(ctx, key, key_len, obj_size, build, arg, destroy, out_obj, out_id);
+}
+static void memo_release(void *ctx, void *handle) {
+  vouch_cache_release(ctx, handle);
+}
+
+static void same_hash(const uint8_t *key, size_t len, uint64_t *lo, uint64_t *hi) {
+  (void)key;
+  (void)len;
+  *lo = 42;
+  *hi = 42;
+}
+
+/* verify_cached runs vouch_snp_verify with the VCEK (and |crl|, when not
+ * NULL) inline (no directory) and |memo|, at |at|. */
+static void verify_crl(const fixture *f, const vouch_gen_snp_key *k, const vouch_buf *report,
+                       const vouch_buf *crl, const vouch_snp_memo *memo, int64_t at,
+                       vouch_result *r) {
+  vouch_snp_collateral c = {0};
+  const uint8_t *der;
+  size_t len;
+  vouch_err err = {0};
+  assert_int_equal(vouch_gen_snp_key_cert_der(k, &der, &len), VOUCH_OK);
+  ok(vouch_snp_collateral_add(&c, der, len, &err), &err, "vcek");
+  assert_int_equal(vouch_gen_snp_pki_cert_der(f->pki, VOUCH_GEN_SNP_ASK, &der, &len), VOUCH_OK);
+  ok(vouch_snp_collateral_add(&c, der, len, &err), &err, "ask");
+  if (crl != NULL)
+    ok(vouch_snp_collateral_add(&c, (const uint8_t *)crl->data, crl->len, &err), &err, "crl");
+  vouch_snp_opts o = {.at = at, .extra_anchors = f->anchors, .memo = memo};
+  vouch_snp_verify((const uint8_t *)report->data, report->len, &c, &o, r);
+  vouch_snp_collateral_cleanup(&c);
+}
+
+static void verify_cached(const fixture *f, const vouch_gen_snp_key *k, const vouch_buf *report,
+                          const vouch_snp_memo *memo, int64_t at, vouch_result *r) {
+  verify_crl(f, k, report, NULL, memo, at, r);
+}
+
+static void other_report_data(vouch_gen_snp_report_opts *o) {
+  o->report_data[0] = 0x77;
+}
+
+/* A second report with the same VCEK is a cache hit (no new chain
+ * verification); its validity windows are still its own instant's. */
+static void test_chain_cache_hit(void **state) {
+  fixture *f = *state;
+  struct vouch_cache *cache = vouch_cache_new(NULL);
+  vouch_snp_memo memo = {.acquire = memo_acquire, .release = memo_release, .ctx = cache};
+  vouch_buf rep;
+  vouch_buf_init(&rep, 0);
+  vouch_result *r = malloc(sizeof(*r)), *plain = malloc(sizeof(*r));
+  vouch_cache_stats st;
+  make_report(f->chip0, NULL, &rep);
+  verify_cached(f, f->chip0, &rep, &memo, NOW, r);
+  if (r->verdict != VOUCH_VERDICT_AFFIRMING) fail_msg("first: %s", r->error.msg);
+  vouch_cache_stats_get(cache, &st);
+  assert_int_equal(st.misses, 1);
+  assert_int_equal(st.hits, 0);
+  make_report(f->chip0, other_report_data, &rep);
+  verify_cached(f, f->chip0, &rep, &memo, NOW, r);
+  if (r->verdict != VOUCH_VERDICT_AFFIRMING) fail_msg("second: %s", r->error.msg);
+  vouch_cache_stats_get(cache, &st);
+  assert_int_equal(st.misses, 1);
+  assert_int_equal(st.hits, 1);
+  /* The same result as without a cache, audit items and claims included. */
+  verify_cached(f, f->chip0, &rep, NULL, NOW, plain);
+  assert_int_equal(plain->num_items, r->num_items);
+  for (size_t i = 0; i < r->num_items; i++) {
+    assert_string_equal(plain->items[i].name, r->items[i].name);
+    assert_memory_equal(plain->items[i].sha256, r->items[i].sha256, 32);
+  }
+  assert_int_equal(plain->num_claims, r->num_claims);
+  assert_memory_equal(plain->anchor_sha256, r->anchor_sha256, 32);
+  /* Four years on, the VCEK (7 years, centred on NOW) has expired: the
+   * cached chain does not hide it. */
+  verify_cached(f, f->chip0, &rep, &memo, NOW + 4 * 366 * 86400LL, r);
+  assert_int_equal(r->error.code, VOUCH_E_EXPIRED);
+  expect_in(r->error.msg, "SEV-VCEK");
+  /* With a CRL (valid 7 days around NOW): a new chain fact (the CRL is
+   * part of it), then, ten days on, the CRL's window fails from the cached
+   * windows, worded as the uncached path words it. */
+  vouch_gen_snp_crl_opts co = {0};
+  vouch_buf crl;
+  vouch_buf_init(&crl, 0);
+  vouch_err err = {0};
+  ok(vouch_gen_snp_crl(f->pki, &co, &crl, &err), &err, "crl");
+  verify_crl(f, f->chip0, &rep, &crl, &memo, NOW, r);
+  if (r->verdict != VOUCH_VERDICT_AFFIRMING) fail_msg("with CRL: %s", r->error.msg);
+  int64_t later = NOW + 10 * 86400LL;
+  verify_crl(f, f->chip0, &rep, &crl, &memo, later, r);
+  verify_crl(f, f->chip0, &rep, &crl, NULL, later, plain);
+  assert_int_equal(r->error.code, VOUCH_E_EXPIRED);
+  expect_in(r->error.msg, "CRL issued by 'ARK-Milan' expired at");
+  assert_int_equal(r->error.code, plain->error.code);
+  assert_string_equal(r->error.msg, plain->error.msg);
+  vouch_cache_stats_get(cache, &st);
+  assert_int_equal(st.misses, 2);
+  assert_int_equal(st.hits, 3);
+  vouch_buf_free(&crl);
+  free(r);
+  free(plain);
+  vouch_buf_free(&rep);
+  vouch_cache_free(cache);
+}
+
+/* With every key hashing alike, a different VCEK is verified on its own:
+ * chip 1's good VCEK passes, and a VCEK whose signature is broken fails
+ * even though a good chain sits under the same hash. */
+static void test_chain_cache_collision(void **state) {
+  fixture *f = *state;
+  struct vouch_cache *cache = vouch_cache_new(NULL);
+  vouch_cache_set_hash_for_testing(cache, same_hash);
+  vouch_snp_memo memo = {.acquire = memo_acquire, .release = memo_release, .ctx = cache};
+  vouch_buf rep;
+  vouch_buf_init(&rep, 0);
+  vouch_result *r = malloc(sizeof(*r));
+  make_report(f->chip0, NULL, &rep);
+  verify_cached(f, f->chip0, &rep, &memo, NOW, r);
+  if (r->verdict != VOUCH_VERDICT_AFFIRMING) fail_msg("chip0: %s", r->error.msg);
+  make_report(f->chip1, NULL, &rep);
+  verify_cached(f, f->chip1, &rep, &memo, NOW, r);
+  if (r->verdict != VOUCH_VERDICT_AFFIRMING) fail_msg("chip1: %s", r->error.msg);
+  vouch_cache_stats st;
+  vouch_cache_stats_get(cache, &st);
+  assert_int_equal(st.misses, 2);
+  assert_true(st.collisions >= 1);
+  /* A VCEK of chip 2's id with a flipped signature bit. */
+  vouch_gen_snp_key_opts ko;
+  vouch_gen_snp_key_opts_default(&ko);
+  ko.tcb = kTcb;
+  ko.corrupt_signature = true;
+  vouch_gen_snp_key *bad = NULL;
+  vouch_err err = {0};
+  ok(vouch_gen_snp_key_new(f->pki, &ko, &bad, &err), &err, "bad vcek");
+  make_report(bad, NULL, &rep);
+  verify_cached(f, bad, &rep, &memo, NOW, r);
+  assert_int_equal(r->verdict, VOUCH_VERDICT_CONTRAINDICATED);
+  assert_int_equal(r->error.code, VOUCH_E_CHAIN);
+  /* ... every time (the failure is cached for it alone). */
+  verify_cached(f, bad, &rep, &memo, NOW, r);
+  assert_int_equal(r->error.code, VOUCH_E_CHAIN);
+  make_report(f->chip1, other_report_data, &rep);
+  verify_cached(f, f->chip1, &rep, &memo, NOW, r);
+  if (r->verdict != VOUCH_VERDICT_AFFIRMING) fail_msg("chip1 again: %s", r->error.msg);
+  vouch_gen_snp_key_free(bad);
+  free(r);
+  vouch_buf_free(&rep);
+  vouch_cache_free(cache);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_found),
@@ -425,6 +580,8 @@ int main(void) {
       cmocka_unit_test(test_vlek_signature_decides),
       cmocka_unit_test(test_misfiled),
       cmocka_unit_test(test_crl_from_directory),
+      cmocka_unit_test(test_chain_cache_hit),
+      cmocka_unit_test(test_chain_cache_collision),
   };
   return cmocka_run_group_tests_name("colldir_snp", tests, setup, teardown);
 }

@@ -289,6 +289,18 @@ typedef struct {
   void *ctx;
 } vouch_snp_source;
 
+/* A cache of instant-independent facts, shared between items (the
+ * engine's collateral cache): acquire returns the object built from
+ * exactly |key| (|build| runs on a miss; hits are confirmed byte for
+ * byte), or NULL; release drops the handle. */
+typedef struct {
+  void *(*acquire)(void *ctx, const uint8_t *key, size_t key_len, size_t obj_size,
+                   void (*build)(void *obj, void *arg), void *arg, void (*destroy)(void *obj),
+                   void **out_obj, uint64_t *out_id);
+  void (*release)(void *ctx, void *handle);
+  void *ctx;
+} vouch_snp_memo;
+
 /* ---- verification ------------------------------------------------------------------- */
 typedef struct {
   int64_t at;         /* verification instant (Unix seconds) */
@@ -311,6 +323,10 @@ typedef struct {
   /* Where the VCEK/VLEK comes from when the collateral has none of the
    * report's kind (NULL: nowhere; the report then fails as missing it). */
   const vouch_snp_source *source;
+  /* Caches the VCEK/VLEK -> ASK/ASVK -> ARK chain (signatures, path,
+   * revocation) by the exact bytes it depends on; windows are still
+   * checked per report at its instant.  NULL: verified every time. */
+  const vouch_snp_memo *memo;
 } vouch_snp_opts;
 
 /* vouch_snp_verify verifies one report (exactly VOUCH_SNP_REPORT_LEN

@@ -378,14 +378,11 @@ static vouch_status check_window(const struct vouch_cert *c, const vouch_snp_opt
   return VOUCH_OK;
 }
 
-/* find_intermediate: the ASK/ASVK (supplied, then built-in) that signed
- * the leaf. */
-static vouch_status find_intermediate(const leaf_info *l, bool vcek,
-                                      const vouch_snp_collateral *coll,
-                                      const struct vouch_cert **out, vouch_err *err) {
+/* list_intermediates: the ASK/ASVK candidates for the leaf (supplied,
+ * then built-in), in a fixed order (the chain cache's key depends on it). */
+static size_t list_intermediates(const leaf_info *l, bool vcek, const vouch_snp_collateral *coll,
+                                 const struct vouch_cert *cands[VOUCH_SNP_MAX_CERTS + 1]) {
   vouch_snp_role want = vcek ? VOUCH_SNP_ROLE_ASK : VOUCH_SNP_ROLE_ASVK;
-  const char *kind = vcek ? "VCEK" : "VLEK";
-  const struct vouch_cert *cands[VOUCH_SNP_MAX_CERTS + 1];
   size_t n = 0;
   for (size_t i = 0; coll != NULL && i < coll->num_certs; i++) {
     if (coll->roles[i] == want && vouch_cert_issued_by(l->cert, coll->certs[i])) {
@@ -398,25 +395,7 @@ static vouch_status find_intermediate(const leaf_info *l, bool vcek,
     for (size_t i = 0; i < n && !dup; i++) dup = vouch_cert_equal(cands[i], builtin);
     if (!dup) cands[n++] = builtin;
   }
-  if (n == 0) {
-    char issuer[128];
-    vouch_cert_issuer_cn(l->cert, issuer, sizeof(issuer));
-    return vouch_fail(err, VOUCH_E_COLLATERAL_MISSING,
-                      "snp: no %s '%s' (the %s's issuer) among the collateral or the built-in AMD "
-                      "certificates",
-                      vcek ? "ASK" : "ASVK", issuer, kind);
-  }
-  vouch_err first = {0};
-  for (size_t i = 0; i < n; i++) {
-    vouch_err e = {0};
-    if (snp_check_signed_by(l->cert, kind, cands[i], &e) == VOUCH_OK) {
-      *out = cands[i];
-      return VOUCH_OK;
-    }
-    if (i == 0) first = e;
-  }
-  if (err != NULL) *err = first;
-  return first.code;
+  return n;
 }
 
 static bool supplied_untrusted_ark(const vouch_snp_collateral *coll, const struct vouch_cert *inter,
@@ -430,69 +409,215 @@ static bool supplied_untrusted_ark(const vouch_snp_collateral *coll, const struc
   return false;
 }
 
-static vouch_status check_chain(const leaf_info *l, bool vcek, const vouch_snp_collateral *coll,
-                                const vouch_snp_opts *opts, chain_info *ci, vouch_err *err) {
-  const char *ikind = vcek ? "ASK" : "ASVK";
-  VOUCH_GUARD(find_intermediate(l, vcek, coll, &ci->inter, err));
-  bool tolerated = false;
-  VOUCH_GUARD(check_window(l->cert, opts, &tolerated, err));
+/* What the chain VCEK/VLEK -> ASK/ASVK -> ARK amounts to without the
+ * instant: the signatures (RSA-4096 PSS, the costly part of an SNP item),
+ * the PSS parameters, basic constraints, the path to a trusted ARK of the
+ * right product, and revocation by the given CRLs.  It depends only on the
+ * bytes of the leaf, the candidate intermediates, the supplied ARKs and
+ * CRLs, the product and the trust anchors, which is what it is cached
+ * under; the validity windows (kept in |cr|) are checked per item at its
+ * own instant. */
+typedef struct {
+  vouch_status status;
+  vouch_err err;
+  bool before_leaf_window; /* no intermediate signed the leaf: reported first */
+  int inter_index;         /* the intermediate among list_intermediates'; -1: none */
+  vouch_chain_result cr;   /* the path's windows (ASK/ASVK, ARK, CRLs) and its anchor */
+} chain_fact;
+
+typedef struct {
+  const leaf_info *l;
+  bool vcek;
+  const vouch_snp_collateral *coll;
+  const vouch_snp_opts *opts;
+  const struct vouch_cert *const *cands;
+  size_t num_cands;
+} fact_arg;
+
+static void build_fact(void *obj, void *arg) {
+  chain_fact *f = obj;
+  const fact_arg *a = arg;
+  const leaf_info *l = a->l;
+  bool vcek = a->vcek;
+  const char *kind = vcek ? "VCEK" : "VLEK", *ikind = vcek ? "ASK" : "ASVK";
+  memset(f, 0, sizeof(*f));
+  f->inter_index = -1;
+  if (a->num_cands == 0) {
+    char issuer[128];
+    vouch_cert_issuer_cn(l->cert, issuer, sizeof(issuer));
+    f->before_leaf_window = true;
+    f->status = vouch_fail(&f->err, VOUCH_E_COLLATERAL_MISSING,
+                           "snp: no %s '%s' (the %s's issuer) among the collateral or the built-in "
+                           "AMD certificates",
+                           ikind, issuer, kind);
+    return;
+  }
+  for (size_t i = 0; i < a->num_cands && f->inter_index < 0; i++) {
+    vouch_err e = {0};
+    if (snp_check_signed_by(l->cert, kind, a->cands[i], &e) == VOUCH_OK) {
+      f->inter_index = (int)i;
+    } else if (i == 0) {
+      f->err = e;
+    }
+  }
+  if (f->inter_index < 0) {
+    f->before_leaf_window = true;
+    f->status = f->err.code;
+    return;
+  }
+  vouch_err_clear(&f->err);
+  const struct vouch_cert *inter = a->cands[f->inter_index];
   /* The intermediate's own PSS parameters (OpenSSL accepts any). */
   {
     size_t der_len = 0;
-    const uint8_t *der = vouch_cert_der(ci->inter, &der_len);
+    const uint8_t *der = vouch_cert_der(inter, &der_len);
     snp_der_cert d;
     vouch_err e = {0};
     if (snp_der_cert_parse(der, der_len, &d, &e) != VOUCH_OK) {
-      return vouch_fail(err, VOUCH_E_CHAIN, "snp: %s: %s", ikind, e.msg);
+      f->status = vouch_fail(&f->err, VOUCH_E_CHAIN, "snp: %s: %s", ikind, e.msg);
+      return;
     }
-    VOUCH_GUARD(snp_check_pss_alg(d.sig_alg, d.sig_alg_len, ikind, err));
+    if ((f->status = snp_check_pss_alg(d.sig_alg, d.sig_alg_len, ikind, &f->err)) != VOUCH_OK)
+      return;
   }
   const struct vouch_anchors *builtin = snp_builtin_anchors();
   if (builtin == NULL) {
-    return vouch_fail(err, VOUCH_E_INTERNAL, "snp: the built-in AMD roots did not load");
+    f->status = vouch_fail(&f->err, VOUCH_E_INTERNAL, "snp: the built-in AMD roots did not load");
+    return;
   }
-  vouch_chain_opts co = {.at = opts->at, .allow_expired = opts->allow_expired};
-  vouch_chain_result cr;
+  const vouch_snp_collateral *coll = a->coll;
+  vouch_chain_opts co = {.no_time_check = true};
   vouch_err e = {0};
   struct vouch_crl *const *crls = coll != NULL ? coll->crls : NULL;
   size_t num_crls = coll != NULL ? coll->num_crls : 0;
-  vouch_status s = vouch_chain_verify(builtin, ci->inter, NULL, 0, crls, num_crls, &co, &cr, &e);
-  if (s == VOUCH_E_UNTRUSTED_ROOT && opts->extra_anchors != NULL) {
+  vouch_status s = vouch_chain_verify(builtin, inter, NULL, 0, crls, num_crls, &co, &f->cr, &e);
+  if (s == VOUCH_E_UNTRUSTED_ROOT && a->opts->extra_anchors != NULL) {
     vouch_err_clear(&e);
-    s = vouch_chain_verify(opts->extra_anchors, ci->inter, NULL, 0, crls, num_crls, &co, &cr, &e);
+    s = vouch_chain_verify(a->opts->extra_anchors, inter, NULL, 0, crls, num_crls, &co, &f->cr, &e);
   }
   if (s != VOUCH_OK) {
     char cn[96], ark[96];
-    vouch_cert_subject_cn(ci->inter, cn, sizeof(cn));
-    if (s == VOUCH_E_UNTRUSTED_ROOT && supplied_untrusted_ark(coll, ci->inter, ark, sizeof(ark))) {
-      return vouch_fail(err, s,
-                        "snp: %s '%s' does not chain to a trusted ARK: the supplied '%s' is not a "
-                        "pinned AMD root (trust it with --trust-anchor)",
-                        ikind, cn, ark);
+    vouch_cert_subject_cn(inter, cn, sizeof(cn));
+    if (s == VOUCH_E_UNTRUSTED_ROOT && supplied_untrusted_ark(coll, inter, ark, sizeof(ark))) {
+      f->status = vouch_fail(&f->err, s,
+                             "snp: %s '%s' does not chain to a trusted ARK: the supplied '%s' is "
+                             "not a pinned AMD root (trust it with --trust-anchor)",
+                             ikind, cn, ark);
+    } else {
+      f->status = vouch_fail(&f->err, s, "snp: %s '%s' to the ARK: %s", ikind, cn, e.msg);
     }
-    return vouch_fail(err, s, "snp: %s '%s' to the ARK: %s", ikind, cn, e.msg);
+    return;
   }
   /* The ARK must be of the leaf's product. */
-  vouch_snp_product ark_product = snp_builtin_product(cr.anchor_sha256);
+  vouch_snp_product ark_product = snp_builtin_product(f->cr.anchor_sha256);
   if (ark_product == VOUCH_SNP_PRODUCT_UNKNOWN) {
     char issuer[96];
-    vouch_cert_issuer_cn(ci->inter, issuer, sizeof(issuer));
+    vouch_cert_issuer_cn(inter, issuer, sizeof(issuer));
     if (strncmp(issuer, "ARK-", 4) == 0) {
       ark_product = vouch_snp_product_from_name(issuer + 4, strlen(issuer + 4));
     }
   }
   if (ark_product != VOUCH_SNP_PRODUCT_UNKNOWN && ark_product != l->product) {
-    return vouch_fail(err, VOUCH_E_UNTRUSTED_ROOT,
-                      "snp: the chain ends at the %s ARK, but the %s is for %s",
-                      vouch_snp_product_name(ark_product), vcek ? "VCEK" : "VLEK",
-                      vouch_snp_product_name(l->product));
+    f->status = vouch_fail(
+        &f->err, VOUCH_E_UNTRUSTED_ROOT, "snp: the chain ends at the %s ARK, but the %s is for %s",
+        vouch_snp_product_name(ark_product), kind, vouch_snp_product_name(l->product));
   }
-  memcpy(ci->anchor_sha256, cr.anchor_sha256, 32);
-  ci->earliest_expiry = cr.earliest_expiry;
+}
+
+static void put_blob(vouch_buf *k, const uint8_t *d, size_t n) {
+  uint8_t len[4] = {(uint8_t)(n >> 24), (uint8_t)(n >> 16), (uint8_t)(n >> 8), (uint8_t)n};
+  vouch_buf_append(k, len, 4);
+  vouch_buf_append(k, d, n);
+}
+
+/* fact_key: every byte the fact depends on, length-prefixed (so no two
+ * different inputs concatenate to the same key). */
+static void fact_key(const fact_arg *a, vouch_buf *k) {
+  const struct vouch_anchors *builtin = snp_builtin_anchors();
+  uint64_t ids[2] = {builtin ? vouch_anchors_id(builtin) : 0,
+                     a->opts->extra_anchors ? vouch_anchors_id(a->opts->extra_anchors) : 0};
+  vouch_buf_append(k, "snp-chain", 9);
+  uint8_t head[2] = {(uint8_t)a->vcek, (uint8_t)a->l->product};
+  vouch_buf_append(k, head, 2);
+  vouch_buf_append(k, ids, sizeof ids);
+  size_t n;
+  const uint8_t *d = vouch_cert_der(a->l->cert, &n);
+  put_blob(k, d, n);
+  for (size_t i = 0; i < a->num_cands; i++) {
+    d = vouch_cert_der(a->cands[i], &n);
+    put_blob(k, d, n);
+  }
+  vouch_buf_putc(k, 'A');
+  for (size_t i = 0; a->coll != NULL && i < a->coll->num_certs; i++) {
+    if (a->coll->roles[i] != VOUCH_SNP_ROLE_ARK) continue;
+    d = vouch_cert_der(a->coll->certs[i], &n);
+    put_blob(k, d, n);
+  }
+  vouch_buf_putc(k, 'C');
+  for (size_t i = 0; a->coll != NULL && i < a->coll->num_crls; i++) {
+    d = vouch_crl_der(a->coll->crls[i], &n);
+    put_blob(k, d, n);
+  }
+}
+
+static vouch_status check_chain(const leaf_info *l, bool vcek, const vouch_snp_collateral *coll,
+                                const vouch_snp_opts *opts, chain_info *ci, vouch_err *err) {
+  const char *ikind = vcek ? "ASK" : "ASVK";
+  const struct vouch_cert *cands[VOUCH_SNP_MAX_CERTS + 1];
+  fact_arg a = {.l = l, .vcek = vcek, .coll = coll, .opts = opts, .cands = cands};
+  a.num_cands = list_intermediates(l, vcek, coll, cands);
+  /* The instant-independent part: from the cache when there is one. */
+  chain_fact local, *f = &local;
+  void *handle = NULL;
+  const vouch_snp_memo *m = opts->memo;
+  if (m != NULL && m->acquire != NULL) {
+    vouch_buf key;
+    vouch_buf_init(&key, 0);
+    fact_key(&a, &key);
+    uint64_t id = 0;
+    if (vouch_buf_status(&key) == VOUCH_OK) {
+      handle = m->acquire(m->ctx, (const uint8_t *)key.data, key.len, sizeof(chain_fact),
+                          build_fact, &a, NULL, (void **)&f, &id);
+    }
+    vouch_buf_free(&key);
+  }
+  if (handle == NULL) {
+    f = &local;
+    build_fact(f, &a);
+  }
+  vouch_status s = VOUCH_OK;
+  if (f->status != VOUCH_OK && f->before_leaf_window) {
+    if (err != NULL) *err = f->err;
+    s = f->status;
+    goto done;
+  }
+  ci->inter = cands[f->inter_index];
+  bool tolerated = false;
+  if ((s = check_window(l->cert, opts, &tolerated, err)) != VOUCH_OK) goto done;
+  if (f->status != VOUCH_OK) {
+    if (err != NULL) *err = f->err;
+    s = f->status;
+    goto done;
+  }
+  /* The windows of the ASK/ASVK, the ARK and the CRLs, at this item's instant. */
+  bool tolerated2 = false;
+  int64_t earliest = INT64_MAX;
+  vouch_err e = {0};
+  s = vouch_chain_check_windows(&f->cr, opts->at, opts->allow_expired, &tolerated2, &earliest, &e);
+  if (s != VOUCH_OK) {
+    char cn[96];
+    vouch_cert_subject_cn(ci->inter, cn, sizeof(cn));
+    vouch_fail(err, s, "snp: %s '%s' to the ARK: %s", ikind, cn, e.msg);
+    goto done;
+  }
+  memcpy(ci->anchor_sha256, f->cr.anchor_sha256, 32);
+  ci->earliest_expiry = earliest;
   int64_t na = vouch_cert_not_after(l->cert);
   if (na < ci->earliest_expiry) ci->earliest_expiry = na;
-  ci->expired_tolerated = tolerated || cr.expired_tolerated;
-  return VOUCH_OK;
+  ci->expired_tolerated = tolerated || tolerated2;
+done:
+  if (handle != NULL) m->release(m->ctx, handle);
+  return s;
 }
 
 /* ---- the verification ----------------------------------------------------------------------- */
