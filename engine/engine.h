@@ -43,6 +43,10 @@ typedef struct {
   bool runtime_data_is_json; /* data_type "json" (else "binary") */
   const uint8_t *runtime_data; /* decoded, in |scratch| */
   size_t runtime_data_len;
+  bool has_init_data;          /* "init_data" (MAA initTimeData), as runtime_data */
+  bool init_data_is_json;
+  const uint8_t *init_data; /* decoded, in |scratch| */
+  size_t init_data_len;
   bool has_nonce;
   char nonce[VOUCH_ENVELOPE_NONCE_MAX];
   const uint8_t *event_log; /* TDX: a CCEL event log (decoded, in |scratch|), or NULL */

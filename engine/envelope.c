@@ -12,17 +12,25 @@
 
 const char *vouch_evidence_type_name(vouch_evidence_type t) {
   switch (t) {
-    case VOUCH_EV_SGX: return "sgx";
-    case VOUCH_EV_TDX: return "tdx";
-    case VOUCH_EV_SNP: return "snp";
-    case VOUCH_EV_SNP_AZURE: return "snp-azure";
-    case VOUCH_EV_TPM: return "tpm";
-    case VOUCH_EV_COUNT: break;
+    case VOUCH_EV_SGX:
+      return "sgx";
+    case VOUCH_EV_TDX:
+      return "tdx";
+    case VOUCH_EV_SNP:
+      return "snp";
+    case VOUCH_EV_SNP_AZURE:
+      return "snp-azure";
+    case VOUCH_EV_TPM:
+      return "tpm";
+    case VOUCH_EV_COUNT:
+      break;
   }
   return "unknown";
 }
 
-void vouch_envelope_init(vouch_envelope *env) { memset(env, 0, sizeof(*env)); }
+void vouch_envelope_init(vouch_envelope *env) {
+  memset(env, 0, sizeof(*env));
+}
 
 void vouch_envelope_cleanup(vouch_envelope *env) {
   free(env->scratch);
@@ -54,8 +62,8 @@ static vouch_status plain_string(const vouch_json_member *m, const char *what, c
   return VOUCH_OK;
 }
 
-static vouch_status decode_b64(const char *s, size_t n, const char *what, uint8_t *dst,
-                               size_t cap, size_t *out_len, vouch_err *err) {
+static vouch_status decode_b64(const char *s, size_t n, const char *what, uint8_t *dst, size_t cap,
+                               size_t *out_len, vouch_err *err) {
   if (vouch_base64_decode(s, n, dst, cap, out_len) != VOUCH_OK) {
     return vouch_fail(err, VOUCH_E_BASE64, "envelope: \"%s\" is not valid base64/base64url", what);
   }
@@ -93,18 +101,19 @@ static vouch_status parse_at(const vouch_json_member *m, int64_t *out, vouch_err
     return vouch_fail(err, VOUCH_E_MALFORMED, "envelope: \"at\" must be a string or a number");
   }
   if (vouch_time_parse(s, n, out) != VOUCH_OK) {
-    return vouch_fail(err, VOUCH_E_TIME,
-                      "envelope: \"at\" is not RFC 3339 or Unix seconds: '%.*s'",
+    return vouch_fail(err, VOUCH_E_TIME, "envelope: \"at\" is not RFC 3339 or Unix seconds: '%.*s'",
                       (int)(n > 40 ? 40 : n), s);
   }
   return VOUCH_OK;
 }
 
-/* runtime_data: {"data": "<base64url>", "data_type": "binary"|"json"}. */
-static vouch_status parse_runtime_data(const vouch_json_member *m, const char **data,
-                                       size_t *data_len, bool *is_json, vouch_err *err) {
+/* runtime_data and init_data (|what|): {"data": "<base64url>",
+ * "data_type": "binary"|"json"}. */
+static vouch_status parse_data_object(const vouch_json_member *m, const char *what,
+                                      const char **data, size_t *data_len, bool *is_json,
+                                      vouch_err *err) {
   if (m->type != VOUCH_JSON_T_OBJECT) {
-    return vouch_fail(err, VOUCH_E_MALFORMED, "envelope: \"runtime_data\" must be an object");
+    return vouch_fail(err, VOUCH_E_MALFORMED, "envelope: \"%s\" must be an object", what);
   }
   vouch_json_members it;
   vouch_json_members_init(&it, m->value, m->value_len);
@@ -116,27 +125,36 @@ static vouch_status parse_runtime_data(const vouch_json_member *m, const char **
     VOUCH_GUARD(vouch_json_members_next(&it, &f, &has, err));
     if (!has) break;
     if (vouch_json_key_is(&f, "data")) {
-      VOUCH_GUARD(plain_string(&f, "runtime_data.data", data, data_len, err));
+      VOUCH_GUARD(plain_string(&f, "data", data, data_len, err));
     } else if (vouch_json_key_is(&f, "data_type") || vouch_json_key_is(&f, "dataType")) {
       const char *t = NULL;
       size_t tn = 0;
-      VOUCH_GUARD(plain_string(&f, "runtime_data.data_type", &t, &tn, err));
+      VOUCH_GUARD(plain_string(&f, "data_type", &t, &tn, err));
       if (tn == 4 && memcmp(t, "json", 4) == 0) {
         *is_json = true;
       } else if (!(tn == 6 && memcmp(t, "binary", 6) == 0)) {
         return vouch_fail(err, VOUCH_E_MALFORMED,
-                          "envelope: runtime_data.data_type must be \"binary\" or \"json\"");
+                          "envelope: %s.data_type must be \"binary\" or \"json\"", what);
       }
     }
   }
   if (*data == NULL) {
-    return vouch_fail(err, VOUCH_E_MALFORMED, "envelope: runtime_data has no \"data\"");
+    return vouch_fail(err, VOUCH_E_MALFORMED, "envelope: %s has no \"data\"", what);
   }
   return VOUCH_OK;
 }
 
-enum { SEEN_ID = 1, SEEN_TYPE = 2, SEEN_EVIDENCE = 4, SEEN_RUNTIME = 8, SEEN_NONCE = 16,
-       SEEN_AT = 32, SEEN_COLLATERAL = 64, SEEN_EVENT_LOG = 128 };
+enum {
+  SEEN_ID = 1,
+  SEEN_TYPE = 2,
+  SEEN_EVIDENCE = 4,
+  SEEN_RUNTIME = 8,
+  SEEN_NONCE = 16,
+  SEEN_AT = 32,
+  SEEN_COLLATERAL = 64,
+  SEEN_EVENT_LOG = 128,
+  SEEN_INIT = 256
+};
 
 static vouch_status once(unsigned *seen, unsigned bit, const char *key, vouch_err *err) {
   if (*seen & bit) return vouch_fail(err, VOUCH_E_MALFORMED, "envelope: duplicate key \"%s\"", key);
@@ -152,8 +170,8 @@ vouch_status vouch_envelope_parse(const char *line, size_t len, vouch_envelope *
   }
   const char *ev = NULL, *rt = NULL;
   const char *ev_obj = NULL;
-  const char *el = NULL;
-  size_t el_len = 0;
+  const char *el = NULL, *in = NULL;
+  size_t el_len = 0, in_len = 0;
   size_t ev_obj_len = 0;
   size_t ev_len = 0, rt_len = 0;
   unsigned seen = 0;
@@ -199,8 +217,13 @@ vouch_status vouch_envelope_parse(const char *line, size_t len, vouch_envelope *
       }
     } else if (vouch_json_key_is(&m, "runtime_data")) {
       VOUCH_GUARD(once(&seen, SEEN_RUNTIME, "runtime_data", err));
-      VOUCH_GUARD(parse_runtime_data(&m, &rt, &rt_len, &env->runtime_data_is_json, err));
+      VOUCH_GUARD(
+          parse_data_object(&m, "runtime_data", &rt, &rt_len, &env->runtime_data_is_json, err));
       env->has_runtime_data = true;
+    } else if (vouch_json_key_is(&m, "init_data")) {
+      VOUCH_GUARD(once(&seen, SEEN_INIT, "init_data", err));
+      VOUCH_GUARD(parse_data_object(&m, "init_data", &in, &in_len, &env->init_data_is_json, err));
+      env->has_init_data = true;
     } else if (vouch_json_key_is(&m, "nonce")) {
       size_t n = 0;
       VOUCH_GUARD(once(&seen, SEEN_NONCE, "nonce", err));
@@ -230,7 +253,8 @@ vouch_status vouch_envelope_parse(const char *line, size_t len, vouch_envelope *
       }
     }
   }
-  if (!(seen & SEEN_TYPE)) return vouch_fail(err, VOUCH_E_MALFORMED, "envelope: \"type\" is missing");
+  if (!(seen & SEEN_TYPE))
+    return vouch_fail(err, VOUCH_E_MALFORMED, "envelope: \"type\" is missing");
   if (env->type == VOUCH_EV_TPM) {
     if (ev_obj == NULL)
       return vouch_fail(err, VOUCH_E_MALFORMED,
@@ -257,20 +281,21 @@ vouch_status vouch_envelope_parse(const char *line, size_t len, vouch_envelope *
   size_t need_ev = ev ? vouch_base64_decoded_max(ev_len) : 0;
   size_t need_rt = rt ? vouch_base64_decoded_max(rt_len) : 0;
   size_t need_el = el ? vouch_base64_decoded_max(el_len) : 0;
+  size_t need_in = in ? vouch_base64_decoded_max(in_len) : 0;
   if (need_ev > VOUCH_LIMIT_EVIDENCE || need_rt > VOUCH_LIMIT_EVIDENCE ||
-      need_el > VOUCH_LIMIT_LINE) {
+      need_in > VOUCH_LIMIT_EVIDENCE || need_el > VOUCH_LIMIT_LINE) {
     return vouch_fail(err, VOUCH_E_LIMIT, "envelope: evidence larger than %d bytes",
                       VOUCH_LIMIT_EVIDENCE);
   }
-  if (need_ev + need_rt + need_el + 1 > env->scratch_cap) {
-    uint8_t *p = realloc(env->scratch, need_ev + need_rt + need_el + 1);
+  size_t need = need_ev + need_rt + need_el + need_in + 1;
+  if (need > env->scratch_cap) {
+    uint8_t *p = realloc(env->scratch, need);
     if (p == NULL) return vouch_fail(err, VOUCH_E_NOMEM, "envelope: out of memory");
     env->scratch = p;
-    env->scratch_cap = need_ev + need_rt + need_el + 1;
+    env->scratch_cap = need;
   }
   if (ev != NULL) {
-    VOUCH_GUARD(
-        decode_b64(ev, ev_len, "evidence", env->scratch, need_ev, &env->evidence_len, err));
+    VOUCH_GUARD(decode_b64(ev, ev_len, "evidence", env->scratch, need_ev, &env->evidence_len, err));
     if (env->evidence_len == 0)
       return vouch_fail(err, VOUCH_E_MALFORMED, "envelope: \"evidence\" is empty");
     env->evidence = env->scratch;
@@ -284,6 +309,11 @@ vouch_status vouch_envelope_parse(const char *line, size_t len, vouch_envelope *
     VOUCH_GUARD(decode_b64(el, el_len, "event_log", env->scratch + need_ev + need_rt, need_el,
                            &env->event_log_len, err));
     env->event_log = env->scratch + need_ev + need_rt;
+  }
+  if (in != NULL) {
+    uint8_t *at = env->scratch + need_ev + need_rt + need_el;
+    VOUCH_GUARD(decode_b64(in, in_len, "init_data.data", at, need_in, &env->init_data_len, err));
+    env->init_data = at;
   }
   return VOUCH_OK;
 }

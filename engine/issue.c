@@ -133,8 +133,8 @@ static vouch_status build_jwt(const vouch_token_config *tc, const struct vouch_p
   w_string(&w, "jti", id, 64);
   w_integer(&w, "nbf", now);
   if (env && env->has_nonce) w_string(&w, "nonce", env->nonce, strlen(env->nonce));
-  vouch_maa_sink sink = {.ctx = &w, .string = w_string, .integer = w_integer,
-                         .boolean = w_boolean, .json = w_json};
+  vouch_maa_sink sink = {
+      .ctx = &w, .string = w_string, .integer = w_integer, .boolean = w_boolean, .json = w_json};
   vouch_result_maa_claims(r, vouch_result_attestation_type(r), VOUCH_MAA_TOKEN, &sink);
   w_string(&w, "x-ms-policy-hash", vouch_policy_hash(policy), VOUCH_POLICY_HASH_LEN);
   if (tc->policy_signer) {
@@ -165,6 +165,12 @@ static vouch_status build_jwt(const vouch_token_config *tc, const struct vouch_p
                         "token: runtime data of data_type JSON is not a JSON object");
     w_json(&w, "x-ms-runtime", (const char *)env->runtime_data, env->runtime_data_len, false);
   }
+  if (env && env->has_init_data && env->init_data_is_json) {
+    if (!valid_json_object(env->init_data, env->init_data_len))
+      return vouch_fail(err, VOUCH_E_MALFORMED,
+                        "token: init-time data of data_type JSON is not a JSON object");
+    w_json(&w, "x-ms-inittime", (const char *)env->init_data, env->init_data_len, false);
+  }
   w_string(&w, "x-ms-ver", "1.0", 3);
   if (a->ev) write_outgoing_unique(&w, a->ev);
   vouch_json_end_object(&j);
@@ -190,8 +196,7 @@ static trust_vector vector_for(const vouch_result *r, const vouch_appraisal *a) 
   trust_vector t = {0};
   t.runtime_opaque = 2; /* an SGX enclave's or a TD's memory is encrypted */
   vouch_status e = r->error.code;
-  if (e == VOUCH_E_SIGNATURE || e == VOUCH_E_CHAIN || e == VOUCH_E_BINDING ||
-      e == VOUCH_E_CRL)
+  if (e == VOUCH_E_SIGNATURE || e == VOUCH_E_CHAIN || e == VOUCH_E_BINDING || e == VOUCH_E_CRL)
     t.instance_identity = 99; /* cryptographic validation failed */
   else if (e == VOUCH_E_UNTRUSTED_ROOT)
     t.instance_identity = 97; /* not recognized */
@@ -200,16 +205,20 @@ static trust_vector vector_for(const vouch_result *r, const vouch_appraisal *a) 
   else
     t.instance_identity = 2;
   const char *s = r->tcb_status;
-  if (e == VOUCH_E_TCB_NOT_SUPPORTED) t.hardware = 97;
-  else if (strcmp(s, "UpToDate") == 0) t.hardware = 2;
+  if (e == VOUCH_E_TCB_NOT_SUPPORTED)
+    t.hardware = 97;
+  else if (strcmp(s, "UpToDate") == 0)
+    t.hardware = 2;
   else if (strcmp(s, "SWHardeningNeeded") == 0 || strcmp(s, "ConfigurationNeeded") == 0 ||
            strcmp(s, "ConfigurationAndSWHardeningNeeded") == 0)
     t.hardware = 32;
-  else if (s[0]) t.hardware = 96; /* OutOfDate*, Revoked */
+  else if (s[0])
+    t.hardware = 96; /* OutOfDate*, Revoked */
   const vouch_claim *dbg = vouch_result_find_claim(r, "sgx_is_debuggable");
   if (!dbg) dbg = vouch_result_find_claim(r, "tdx_td_attributes_debug");
   t.configuration = (dbg && dbg->b) ? 32 : 2;
-  if (a->outcome == VOUCH_APPRAISAL_PERMIT) t.executables = 2;
+  if (a->outcome == VOUCH_APPRAISAL_PERMIT)
+    t.executables = 2;
   else if (a->outcome == VOUCH_APPRAISAL_DENY || a->outcome == VOUCH_APPRAISAL_ERROR)
     t.executables = 96;
   return t;
@@ -288,8 +297,8 @@ static vouch_status build_ear(const vouch_token_config *tc, const struct vouch_p
   vouch_json_key(&j, "ear.veraison.annotated-evidence");
   vouch_json_begin_object(&j);
   claim_writer w = {.j = &j};
-  vouch_maa_sink sink = {.ctx = &w, .string = w_string, .integer = w_integer,
-                         .boolean = w_boolean, .json = w_json};
+  vouch_maa_sink sink = {
+      .ctx = &w, .string = w_string, .integer = w_integer, .boolean = w_boolean, .json = w_json};
   vouch_result_maa_claims(r, vouch_result_attestation_type(r), VOUCH_MAA_TOKEN, &sink);
   if (r->tcb_status[0]) {
     vouch_json_key(&j, "tcb-status");

@@ -62,16 +62,20 @@ static void verify_snp(const vouch_envelope *env, int64_t at, bool allow_expired
     }
     coll = &inline_coll;
   }
-  vouch_snp_opts o = {
-      .at = at,
-      .allow_expired = allow_expired,
-      .extra_anchors = anchors,
-      .source = snp_source,
-      .memo = snp_memo};
+  vouch_snp_opts o = {.at = at,
+                      .allow_expired = allow_expired,
+                      .extra_anchors = anchors,
+                      .source = snp_source,
+                      .memo = snp_memo};
   if (env->has_runtime_data) {
     o.runtime_data = env->runtime_data;
     o.runtime_data_len = env->runtime_data_len;
     o.has_runtime_data = true;
+  }
+  if (env->has_init_data) { /* SHA-256 of it must be HOST_DATA */
+    o.init_data = env->init_data;
+    o.init_data_len = env->init_data_len;
+    o.has_init_data = true;
   }
   if (env->type == VOUCH_EV_SNP_AZURE && env->evidence_is_json) {
     vouch_snp_azure_envelope ae;
@@ -144,6 +148,11 @@ bool vouch_envelope_sgx_opts(const vouch_envelope *env, int64_t default_at, bool
     opts->runtime_data = env->runtime_data;
     opts->runtime_data_len = env->runtime_data_len;
   }
+  if (env->has_init_data) {
+    opts->has_init_data = true;
+    opts->init_data = env->init_data;
+    opts->init_data_len = env->init_data_len;
+  }
   return true;
 }
 
@@ -158,16 +167,14 @@ void vouch_check_event_log(const vouch_envelope *env, vouch_result *r) {
   }
   vouch_err err = {0};
   if (vouch_eventlog_check_rtmrs(env->event_log, env->event_log_len, rtmr, &err) != VOUCH_OK) {
-    vouch_result_fail(r, err.code == VOUCH_E_BINDING ? VOUCH_VERDICT_CONTRAINDICATED
-                                                     : VOUCH_VERDICT_ERROR,
-                      &err);
+    vouch_result_fail(
+        r, err.code == VOUCH_E_BINDING ? VOUCH_VERDICT_CONTRAINDICATED : VOUCH_VERDICT_ERROR, &err);
     return;
   }
   vouch_result_claim_bool(r, "tdx_event_log_replayed", true);
 }
 
-void vouch_verify_one(const vouch_run_config *cfg, const vouch_envelope *env,
-                      vouch_result *out) {
+void vouch_verify_one(const vouch_run_config *cfg, const vouch_envelope *env, vouch_result *out) {
   if (vouch_verify_direct(env, cfg->at, cfg->allow_expired, cfg->anchors, cfg->snp_collateral,
                           cfg->snp_source, NULL, out))
     return;
@@ -181,8 +188,8 @@ void vouch_verify_one(const vouch_run_config *cfg, const vouch_envelope *env,
   const vouch_dcap_collateral *coll = cfg->collateral;
   if (env->collateral != NULL) {
     vouch_err err = {0};
-    if (vouch_dcap_collateral_from_json(env->collateral, env->collateral_len, &inline_coll,
-                                        &err) != VOUCH_OK) {
+    if (vouch_dcap_collateral_from_json(env->collateral, env->collateral_len, &inline_coll, &err) !=
+        VOUCH_OK) {
       vouch_result_init(out, opts.dcap.at);
       vouch_result_fail(out, VOUCH_VERDICT_ERROR, &err);
       return;

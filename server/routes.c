@@ -16,8 +16,8 @@
 #include "crypto/crypto.h"
 #include "policy/policy.h"
 #include "server/internal.h"
-#include "verifiers/snp/snp.h"
 #include "token/token.h"
+#include "verifiers/snp/snp.h"
 
 const char *const kTypeNames[T_COUNT] = {"SgxEnclave", "OpenEnclave", "TdxVm", "SevSnpVm", "Tpm"};
 
@@ -109,6 +109,54 @@ static bool read_fields(req *r, const char *json, size_t len, const char *const 
       out[i].present = m.type != VOUCH_JSON_T_NULL;
     }
   }
+}
+
+/* read_data_object reads MAA's {"data": ..., "dataType": "Binary"|"JSON"}
+ * (runtimeData, initTimeData): |out|[0] is the data string; false after
+ * answering 400. */
+static bool read_data_object(req *r, const field *obj, const char *what, field out[2],
+                             bool *is_json) {
+  static const char *const kNames[2] = {"data", "dataType"};
+  *is_json = false;
+  if (obj->m.type != VOUCH_JSON_T_OBJECT) {
+    req_error(r, 400, "InvalidParameter", "\"%s\" must be {\"data\": ..., \"dataType\": ...}",
+              what);
+    return false;
+  }
+  if (!read_fields(r, obj->m.value, obj->m.value_len, kNames, 2, out, what)) return false;
+  if (!out[0].present || out[0].m.type != VOUCH_JSON_T_STRING) {
+    req_error(r, 400, "InvalidParameter", "%s has no \"data\" string", what);
+    return false;
+  }
+  if (out[1].present) {
+    char dt[16];
+    size_t dn = 0;
+    if (out[1].m.type != VOUCH_JSON_T_STRING ||
+        vouch_json_unescape(out[1].m.value, out[1].m.value_len, dt, sizeof dt, &dn) != VOUCH_OK ||
+        (strcasecmp(dt, "json") != 0 && strcasecmp(dt, "binary") != 0)) {
+      req_error(r, 400, "InvalidParameter", "%s.dataType must be \"Binary\" or \"JSON\"", what);
+      return false;
+    }
+    *is_json = strcasecmp(dt, "json") == 0;
+  }
+  return true;
+}
+
+/* put_data_object writes the envelope's {"data", "data_type"} member |key|;
+ * false after answering 400. */
+static bool put_data_object(req *r, vouch_json *j, const char *key, const field *data, bool is_json,
+                            const char *what) {
+  vouch_json_key(j, key);
+  vouch_json_begin_object(j);
+  vouch_json_key(j, "data");
+  if (!put_b64(j, data)) {
+    req_error(r, 400, "InvalidParameter", "%s.data is not base64url (or base64)", what);
+    return false;
+  }
+  vouch_json_key(j, "data_type");
+  vouch_json_string(j, is_json ? "json" : "binary");
+  vouch_json_end_object(j);
+  return true;
 }
 
 enum {
@@ -260,33 +308,11 @@ static void attest(server *s, req *r, att_type t) {
   }
   /* Runtime data: SHA-256 of it must be the first half of REPORTDATA (the
    * verifier checks that); "JSON" also becomes the x-ms-runtime claim. */
-  bool rt_json = false;
-  field rd[2] = {0};
+  bool rt_json = false, init_json = false;
+  field rd[2] = {0}, id[2] = {0};
+  field *init_data = NULL;
   if (f[F_RUNTIME].present) {
-    static const char *const kRt[2] = {"data", "dataType"};
-    if (f[F_RUNTIME].m.type != VOUCH_JSON_T_OBJECT) {
-      req_error(r, 400, "InvalidParameter",
-                "\"runtimeData\" must be {\"data\": ..., \"dataType\": ...}");
-      goto done;
-    }
-    if (!read_fields(r, f[F_RUNTIME].m.value, f[F_RUNTIME].m.value_len, kRt, 2, rd, "runtimeData"))
-      goto done;
-    if (!rd[0].present || rd[0].m.type != VOUCH_JSON_T_STRING) {
-      req_error(r, 400, "InvalidParameter", "runtimeData has no \"data\" string");
-      goto done;
-    }
-    if (rd[1].present) {
-      char dt[16];
-      size_t dn = 0;
-      if (rd[1].m.type != VOUCH_JSON_T_STRING ||
-          vouch_json_unescape(rd[1].m.value, rd[1].m.value_len, dt, sizeof dt, &dn) != VOUCH_OK ||
-          (strcasecmp(dt, "json") != 0 && strcasecmp(dt, "binary") != 0)) {
-        req_error(r, 400, "InvalidParameter",
-                  "runtimeData.dataType must be \"Binary\" or \"JSON\"");
-        goto done;
-      }
-      rt_json = strcasecmp(dt, "json") == 0;
-    }
+    if (!read_data_object(r, &f[F_RUNTIME], "runtimeData", rd, &rt_json)) goto done;
     rt_data = &rd[0];
   } else if (legacy && f[F_LEGACY_EHD].present) {
     if (f[F_LEGACY_EHD].m.type != VOUCH_JSON_T_STRING) {
@@ -295,12 +321,16 @@ static void attest(server *s, req *r, att_type t) {
     }
     rt_data = &f[F_LEGACY_EHD];
   }
+  /* Init-time data: SHA-256 of it must be CONFIGID[0:32] (SGX, Open
+   * Enclave) or HOST_DATA (SEV-SNP); "JSON" also becomes x-ms-inittime. */
   if (f[F_INIT].present) {
-    /* Its binding (SGX: SHA-256 of it = the low half of CONFIGID) is not
-     * checked by the verifiers yet: refusing beats silently ignoring it. */
-    req_error(r, 400, "InvalidParameter", "initTimeData is not supported for %s yet",
-              t == T_TDX ? "TDX" : t == T_SNP ? "SEV-SNP" : "SGX");
-    goto done;
+    if (t == T_TDX) {
+      req_error(r, 400, "InvalidParameter",
+                "initTimeData cannot be bound to a TDX quote (Azure defines no binding for it)");
+      goto done;
+    }
+    if (!read_data_object(r, &f[F_INIT], "initTimeData", id, &init_json)) goto done;
+    init_data = &id[0];
   }
   size_t nonce_len = 0;
   if (f[F_NONCE].present) {
@@ -389,18 +419,11 @@ static void attest(server *s, req *r, att_type t) {
     req_error(r, 400, "InvalidParameter", "\"%s\" is not base64url (or base64)", name);
     goto done;
   }
-  if (rt_data != NULL) {
-    vouch_json_key(&j, "runtime_data");
-    vouch_json_begin_object(&j);
-    vouch_json_key(&j, "data");
-    if (!put_b64(&j, rt_data)) {
-      req_error(r, 400, "InvalidParameter", "runtimeData.data is not base64url (or base64)");
-      goto done;
-    }
-    vouch_json_key(&j, "data_type");
-    vouch_json_string(&j, rt_json ? "json" : "binary");
-    vouch_json_end_object(&j);
-  }
+  if (rt_data != NULL && !put_data_object(r, &j, "runtime_data", rt_data, rt_json, "runtimeData"))
+    goto done;
+  if (init_data != NULL &&
+      !put_data_object(r, &j, "init_data", init_data, init_json, "initTimeData"))
+    goto done;
   if (nonce != NULL) {
     vouch_json_key(&j, "nonce");
     vouch_json_string_len(&j, nonce, nonce_len);

@@ -58,6 +58,8 @@ static const char kVerifyHelp[] =
     "  {\"id\": \"q-1\", \"type\": \"sgx\", \"evidence\": \"<base64url quote>\",\n"
     "   \"at\": \"2025-07-19T10:01:17Z\", \"runtime_data\": {\"data\": \"<b64url>\", \"data_type\": \"binary\"},\n"
     "   \"collateral\": { collateral.json shape, optional }}\n"
+    "(\"init_data\", the same shape as runtime_data, is init-time data: SHA-256 of it must be\n"
+    "CONFIGID[0:32] for SGX, HOST_DATA for SEV-SNP.)\n"
     "and writes one result line per input line (errors included) to stdout or --output.\n"
     "With no FILE, or FILE '-', it reads standard input.  Items are verified in batches on\n"
     "a pool of threads; collateral is parsed and checked once per distinct blob and\n"

@@ -290,8 +290,17 @@ static void release(gen_case *g) {
 
 /* verify runs the SGX verifier on |g| with only the generated root trusted
  * (plus Intel's, which must not matter). */
+static const vouch_result *verify_opts(gen_case *g, vouch_sgx_opts o);
+
 static const vouch_result *verify(gen_case *g, bool allow_expired, const uint8_t *rt,
                                   size_t rt_len) {
+  vouch_sgx_opts o = {.dcap = {.at = NOW, .allow_expired = allow_expired},
+                      .runtime_data = rt, .runtime_data_len = rt_len, .has_runtime_data = rt != NULL};
+  return verify_opts(g, o);
+}
+
+/* verify_opts is verify with any options; the anchors are set here. */
+static const vouch_result *verify_opts(gen_case *g, vouch_sgx_opts o) {
   vouch_err err = {0};
   struct vouch_anchors *anchors = vouch_anchors_new();
   check(vouch_dcap_add_intel_root(anchors), NULL, "intel root");
@@ -299,8 +308,7 @@ static const vouch_result *verify(gen_case *g, bool allow_expired, const uint8_t
   vouch_dcap_collateral coll;
   check(vouch_dcap_collateral_from_json(g->bundle.data, g->bundle.len, &coll, &err), &err,
         "collateral");
-  vouch_sgx_opts o = {.dcap = {.at = NOW, .allow_expired = allow_expired, .anchors = anchors},
-                      .runtime_data = rt, .runtime_data_len = rt_len, .has_runtime_data = rt != NULL};
+  o.dcap.anchors = anchors;
   vouch_sgx_verify((const uint8_t *)g->quote.data, g->quote.len, &coll, NULL, &o, g->result);
   vouch_dcap_collateral_cleanup(&coll);
   vouch_anchors_free(anchors);
@@ -382,6 +390,39 @@ static void test_runtime_data(void **state) {
   release(&g);
 }
 
+/* Init-time data binding (MAA initTimeData): SHA-256 of it must equal
+ * CONFIGID[0:32]; the rest of CONFIGID is not constrained. */
+static void test_init_data(void **state) {
+  (void)state;
+  static const uint8_t init[] = "{\"config\":\"enclave launch settings\"}";
+  scenario sc = {"init data", TW_NONE, "UpToDate", false, VOUCH_VERDICT_AFFIRMING, "UpToDate",
+                 VOUCH_OK};
+  gen_case g = {0};
+  build(&sc, &g);
+  vouch_gen_quote_opts q;
+  vouch_gen_quote_opts_default(&q);
+  vouch_sha256(init, sizeof(init) - 1, q.config_id);
+  q.config_id[40] = 0xA5; /* beyond the bound half */
+  vouch_buf_reset(&g.quote);
+  check(vouch_gen_quote(g.pl, &q, &g.quote), NULL, "quote");
+  vouch_sgx_opts o = {.dcap = {.at = NOW}, .init_data = init, .init_data_len = sizeof(init) - 1,
+                      .has_init_data = true};
+  const vouch_result *r = verify_opts(&g, o);
+  assert_int_equal(r->error.code, VOUCH_OK);
+  assert_int_equal(r->verdict, VOUCH_VERDICT_AFFIRMING);
+  /* One byte less: another hash. */
+  o.init_data_len--;
+  r = verify_opts(&g, o);
+  assert_int_equal(r->verdict, VOUCH_VERDICT_CONTRAINDICATED);
+  assert_int_equal(r->error.code, VOUCH_E_BINDING);
+  assert_non_null(strstr(r->error.msg, "CONFIGID"));
+  /* Without init data the quote verifies as before (CONFIGID is a claim). */
+  o.has_init_data = false;
+  r = verify_opts(&g, o);
+  assert_int_equal(r->verdict, VOUCH_VERDICT_AFFIRMING);
+  release(&g);
+}
+
 /* Quotes of one platform share the QE report byte for byte; each verifies. */
 static void test_many_quotes_one_platform(void **state) {
   (void)state;
@@ -410,6 +451,7 @@ int main(void) {
       cmocka_unit_test(test_matrix),
       cmocka_unit_test(test_advisories),
       cmocka_unit_test(test_runtime_data),
+      cmocka_unit_test(test_init_data),
       cmocka_unit_test(test_many_quotes_one_platform),
   };
   return cmocka_run_group_tests_name("sgx_matrix", tests, NULL, NULL);

@@ -91,12 +91,16 @@ static int teardown(void **state) {
 /* run verifies a quote binding |bound| with |given| as the envelope's
  * runtime data, appraises it, and issues a token; returns the token's
  * claims (NULL when none was issued) and the result's verdict. */
+/* When set, run() also binds this JSON as init-time data (CONFIGID). */
+static const char *g_init_json;
+
 static json_t *run(const char *bound, const char *given, bool is_json, const char *nonce,
                    vouch_verdict *verdict, vouch_result *r) {
   vouch_gen_quote_opts q;
   vouch_gen_quote_opts_default(&q);
   memset(q.report_data, 0, sizeof q.report_data);
   vouch_sha256(bound, strlen(bound), q.report_data);
+  if (g_init_json) vouch_sha256(g_init_json, strlen(g_init_json), q.config_id);
   vouch_buf quote = {0};
   assert_int_equal(vouch_gen_quote(g.pl, &q, &quote), VOUCH_OK);
   vouch_envelope env;
@@ -108,6 +112,12 @@ static json_t *run(const char *bound, const char *given, bool is_json, const cha
   env.runtime_data_is_json = is_json;
   env.runtime_data = (const uint8_t *)given;
   env.runtime_data_len = strlen(given);
+  if (g_init_json) {
+    env.has_init_data = true;
+    env.init_data_is_json = true;
+    env.init_data = (const uint8_t *)g_init_json;
+    env.init_data_len = strlen(g_init_json);
+  }
   if (nonce) {
     env.has_nonce = true;
     snprintf(env.nonce, sizeof env.nonce, "%s", nonce);
@@ -141,6 +151,7 @@ static json_t *run(const char *bound, const char *given, bool is_json, const cha
   vouch_policy_eval_free(ev);
   env.evidence = NULL;
   env.runtime_data = NULL;
+  env.init_data = NULL;
   vouch_envelope_cleanup(&env);
   vouch_buf_free(&quote);
   return claims;
@@ -169,6 +180,26 @@ static void test_json_runtime_data(void **state) {
   vouch_base64url_encode(&b64, (const uint8_t *)rt, strlen(rt));
   assert_string_equal(json_string_value(json_object_get(c, "x-ms-sgx-ehd")), b64.data);
   vouch_buf_free(&b64);
+  json_decref(c);
+  free(r);
+}
+
+/* Init-time data of data_type JSON, bound by CONFIGID, becomes the
+ * x-ms-inittime object claim. */
+static void test_json_init_data(void **state) {
+  (void)state;
+  g_init_json = "{\"cfg\":7,\"mode\":\"prod\"}";
+  vouch_result *r = malloc(sizeof *r);
+  vouch_verdict v;
+  json_t *c = run("rt", "rt", false, NULL, &v, r);
+  g_init_json = NULL;
+  assert_int_equal(v, VOUCH_VERDICT_AFFIRMING);
+  assert_non_null(c);
+  json_t *x = json_object_get(c, "x-ms-inittime");
+  assert_true(json_is_object(x));
+  assert_int_equal(json_integer_value(json_object_get(x, "cfg")), 7);
+  assert_string_equal(json_string_value(json_object_get(x, "mode")), "prod");
+  assert_null(json_object_get(c, "x-ms-runtime")); /* that runtime data was binary */
   json_decref(c);
   free(r);
 }
@@ -215,6 +246,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_json_runtime_data),
       cmocka_unit_test(test_binary_runtime_data),
+      cmocka_unit_test(test_json_init_data),
       cmocka_unit_test(test_mismatched_runtime_data),
       cmocka_unit_test(test_json_runtime_data_not_json),
   };

@@ -327,6 +327,7 @@ typedef struct {
   bool cpusvn_from_platform; /* report CPUSVN = PCK CPUSVN (default true) */
   uint8_t cpusvn[16];        /* used when !cpusvn_from_platform */
   uint8_t report_data[64];
+  uint8_t config_id[64];    /* CONFIGID (KSS); zero by default */
   uint16_t att_key_type;    /* 2 */
   uint8_t qe_vendor_id[16]; /* Intel's 939A7233F79C4CA9940A0DB3957F0607 */
   unsigned corrupt;         /* VOUCH_GEN_CORRUPT_* */

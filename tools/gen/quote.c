@@ -197,6 +197,7 @@ vouch_status gen_quote_build(const vouch_gen_platform *pl, const vouch_gen_quote
               opts->cpusvn_from_platform ? pl->pck.cpusvn : opts->cpusvn, opts->miscselect,
               attributes, opts->mrenclave, opts->mrsigner, opts->isvprodid, opts->isvsvn,
               opts->configsvn, opts->report_data);
+  memcpy(signed_part + VOUCH_GEN_QUOTE_HEADER_LEN + 192, opts->config_id, 64); /* CONFIGID */
 
   uint8_t sig[64];
   if (sign_ctx != NULL) {

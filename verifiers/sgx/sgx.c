@@ -7,12 +7,13 @@
  *                    TcbNotSupported, any failed signature/chain/binding
  *   error            could not be evaluated: bad input, missing or
  *                    out-of-window collateral, wrong collateral */
+#include "verifiers/sgx/sgx.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "crypto/crypto.h"
-#include "verifiers/sgx/sgx.h"
 #include "verifiers/tdx/tdx.h"
 
 vouch_verdict vouch_verdict_for_tcb_status(vouch_tcb_status s) {
@@ -117,8 +118,7 @@ static void add_dcap_claims(vouch_result *r, const vouch_dcap_report *d) {
     vouch_result_claim_time(r, "dcap_tcb_date", d->tcb_date);
   }
   vouch_result_claim_int(r, "dcap_tcb_evaluation_data_number", d->tcb_evaluation_data_number);
-  vouch_result_claim_int(r, "dcap_qe_tcb_evaluation_data_number",
-                         d->qe_tcb_evaluation_data_number);
+  vouch_result_claim_int(r, "dcap_qe_tcb_evaluation_data_number", d->qe_tcb_evaluation_data_number);
   advisories_json(r, "dcap_platform_advisory_ids", d->platform_advisories,
                   d->num_platform_advisories);
   advisories_json(r, "dcap_qe_advisory_ids", d->qe_advisories, d->num_qe_advisories);
@@ -261,8 +261,29 @@ void vouch_sgx_end(vouch_sgx_item *it, vouch_result *out) {
                            opts->runtime_data_len);
     const uint8_t *rd = opts->tdx ? q->td.report_data : q->isv.report_data;
     if (memcmp(h, rd, 32) != 0) {
-      vouch_fail(&err, VOUCH_E_BINDING, "%s: runtime data does not match REPORTDATA[0:32] "
-                 "(SHA-256 of the data)", opts->tdx ? "tdx" : "sgx");
+      vouch_fail(&err, VOUCH_E_BINDING,
+                 "%s: runtime data does not match REPORTDATA[0:32] "
+                 "(SHA-256 of the data)",
+                 opts->tdx ? "tdx" : "sgx");
+      vouch_result_fail(out, VOUCH_VERDICT_CONTRAINDICATED, &err);
+      return;
+    }
+  }
+
+  /* Init-time data binding (Azure Attestation: SHA-256 of it is the low
+   * half of CONFIGID, which the enclave's creator set). */
+  if (opts->has_init_data) {
+    if (opts->tdx) {
+      vouch_fail(&err, VOUCH_E_UNSUPPORTED,
+                 "tdx: init-time data has no binding in a TDX quote (Azure defines none)");
+      vouch_result_fail(out, VOUCH_VERDICT_ERROR, &err);
+      return;
+    }
+    uint8_t h[32];
+    vouch_sha256(opts->init_data, opts->init_data_len, h);
+    if (memcmp(h, q->isv.config_id, 32) != 0) {
+      vouch_fail(&err, VOUCH_E_BINDING,
+                 "sgx: init-time data does not match CONFIGID[0:32] (SHA-256 of the data)");
       vouch_result_fail(out, VOUCH_VERDICT_CONTRAINDICATED, &err);
       return;
     }

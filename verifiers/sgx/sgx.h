@@ -19,6 +19,12 @@ typedef struct {
   const uint8_t *runtime_data;
   size_t runtime_data_len;
   bool has_runtime_data;
+  /* Init-time data (MAA "initTimeData"): when present, SHA-256 of it must
+   * equal the first 32 bytes of the report's CONFIGID (SGX with KSS).
+   * Azure defines no such binding for TDX: there it is an error. */
+  const uint8_t *init_data;
+  size_t init_data_len;
+  bool has_init_data;
   /* The evidence is a TDX quote (envelope type "tdx"): a TD report body is
    * expected, its claims are the tdx_* ones (verifiers/tdx/tdx.h), and the
    * runtime data binds its REPORTDATA.  Otherwise an SGX report is. */

@@ -32,6 +32,7 @@ static void test_envelope_full(void **state) {
   const char *line =
       "{\"id\":\"q-\\u00e9\",\"type\":\"sgx\",\"evidence\":\"AQID\",\"nonce\":\"abc\","
       "\"at\":\"2025-07-19T10:01:17Z\",\"runtime_data\":{\"data\":\"aGk\",\"data_type\":\"json\"},"
+      "\"init_data\":{\"data\":\"AQID\",\"data_type\":\"binary\"},"
       "\"collateral\":{\"a\":[1]},\"unknown\":{\"ignored\":true}}";
   assert_int_equal(parse(line, &env, &err), VOUCH_OK);
   assert_true(env.has_id);
@@ -42,6 +43,9 @@ static void test_envelope_full(void **state) {
   assert_true(env.has_runtime_data && env.runtime_data_is_json);
   assert_int_equal(env.runtime_data_len, 2);
   assert_memory_equal(env.runtime_data, "hi", 2);
+  assert_true(env.has_init_data && !env.init_data_is_json);
+  assert_int_equal(env.init_data_len, 3);
+  assert_memory_equal(env.init_data, "\x01\x02\x03", 3);
   assert_true(env.has_at);
   assert_int_equal(env.at, 1752919277);
   assert_string_equal(env.nonce, "abc");
@@ -82,6 +86,16 @@ static void test_envelope_rejects(void **state) {
       {"{\"type\":\"sgx\",\"evidence\":\"AQID\",\"runtime_data\":{\"data\":\"AQ\",\"data_type\":"
        "\"xml\"}}",
        VOUCH_E_MALFORMED, "data_type"},
+      {"{\"type\":\"sgx\",\"evidence\":\"AQID\",\"init_data\":{\"data\":\"AQ\",\"data_type\":"
+       "\"xml\"}}",
+       VOUCH_E_MALFORMED, "init_data.data_type"},
+      {"{\"type\":\"sgx\",\"evidence\":\"AQID\",\"init_data\":[]}", VOUCH_E_MALFORMED,
+       "\"init_data\" must be an object"},
+      {"{\"type\":\"sgx\",\"evidence\":\"AQID\",\"init_data\":{\"data\":\"AQ\"},\"init_data\":"
+       "{\"data\":\"AQ\"}}",
+       VOUCH_E_MALFORMED, "duplicate"},
+      {"{\"type\":\"sgx\",\"evidence\":\"AQID\",\"init_data\":{\"data\":\"A@\"}}", VOUCH_E_BASE64,
+       "init_data.data"},
       {"{\"type\":\"sgx\",\"evidence\":\"AQID\",\"collateral\":\"x\"}", VOUCH_E_MALFORMED,
        "collateral"},
       {"{\"type\":\"sgx\",\"evidence\":\"AQID\",\"id\":[1]}", VOUCH_E_MALFORMED, "\"id\""},
