@@ -83,14 +83,21 @@ void vouch_colldir_free(struct vouch_colldir *d) {
 
 size_t vouch_colldir_count(const struct vouch_colldir *d) { return d->num + d->num_snp; }
 
+/* grow_array returns |arr| (|*cap| elements of |size|) with room for one
+ * more after |num|, doubling from 64; NULL (|arr| untouched) without
+ * memory. */
+static void *grow_array(void *arr, size_t num, size_t *cap, size_t size) {
+  if (num < *cap) return arr;
+  size_t n = *cap ? *cap * 2 : 64;
+  void *p = realloc(arr, n * size);
+  if (p != NULL) *cap = n;
+  return p;
+}
+
 static vouch_status push(struct vouch_colldir *d, item *it) {
-  if (d->num == d->cap) {
-    size_t cap = d->cap ? d->cap * 2 : 64;
-    item *p = realloc(d->items, cap * sizeof(*p));
-    if (p == NULL) return VOUCH_E_NOMEM;
-    d->items = p;
-    d->cap = cap;
-  }
+  item *p = grow_array(d->items, d->num, &d->cap, sizeof(*it));
+  if (p == NULL) return VOUCH_E_NOMEM;
+  d->items = p;
   d->items[d->num++] = *it;
   return VOUCH_OK;
 }
@@ -222,13 +229,9 @@ static vouch_status index_dir(struct vouch_colldir *d, const char *dir, const ch
 /* ---- AMD (SEV-SNP) items -------------------------------------------------- */
 
 static vouch_status push_snp(struct vouch_colldir *d, snp_item *it) {
-  if (d->num_snp == d->cap_snp) {
-    size_t cap = d->cap_snp ? d->cap_snp * 2 : 64;
-    snp_item *p = realloc(d->snp, cap * sizeof(*p));
-    if (p == NULL) return VOUCH_E_NOMEM;
-    d->snp = p;
-    d->cap_snp = cap;
-  }
+  snp_item *p = grow_array(d->snp, d->num_snp, &d->cap_snp, sizeof(*it));
+  if (p == NULL) return VOUCH_E_NOMEM;
+  d->snp = p;
   d->snp[d->num_snp++] = *it;
   return VOUCH_OK;
 }

@@ -304,6 +304,29 @@ typedef struct {
   const char *vtpm_quote; /* snp-azure: the vTPM quote (with signature, pcrs, nonce) */
 } tpm_file_args;
 
+/* put_b64url writes the member |key|: |data| in base64url. */
+static void put_b64url(vouch_json *j, const char *key, const uint8_t *data, size_t n) {
+  vouch_buf t;
+  vouch_buf_init(&t, 0);
+  vouch_base64url_encode(&t, data, n);
+  vouch_json_key(j, key);
+  vouch_json_string_len(j, t.data ? t.data : "", t.len);
+  vouch_buf_free(&t);
+}
+
+/* finish_object hands over the JSON text built in |b| when |s| and the
+ * builder are fine, else frees it. */
+static vouch_status finish_object(vouch_buf *b, vouch_status s, uint8_t **out, size_t *out_len) {
+  if (s == VOUCH_OK && vouch_buf_status(b) != VOUCH_OK) s = VOUCH_E_NOMEM;
+  if (s != VOUCH_OK) {
+    vouch_buf_free(b);
+    return s;
+  }
+  *out = (uint8_t *)b->data;
+  *out_len = b->len;
+  return VOUCH_OK;
+}
+
 /* azure_evidence_from_files builds the snp-azure evidence object
  * ({"hcl_report", "vtpm_quote", "vtpm_signature", "vtpm_pcrs",
  * "vtpm_nonce"}) from --evidence hcl-report.bin and the vTPM files. */
@@ -334,12 +357,7 @@ static vouch_status azure_evidence_from_files(const char *hcl_path, const tpm_fi
       vouch_err_prefix(err, "%s: ", files[i].path);
       break;
     }
-    vouch_buf t;
-    vouch_buf_init(&t, 0);
-    vouch_base64url_encode(&t, data, n);
-    vouch_json_key(&j, files[i].key);
-    vouch_json_string_len(&j, t.data ? t.data : "", t.len);
-    vouch_buf_free(&t);
+    put_b64url(&j, files[i].key, data, n);
     free(data);
   }
   if (f->nonce) {
@@ -347,14 +365,7 @@ static vouch_status azure_evidence_from_files(const char *hcl_path, const tpm_fi
     vouch_json_string(&j, f->nonce);
   }
   vouch_json_end_object(&j);
-  if (s == VOUCH_OK && vouch_buf_status(&b) != VOUCH_OK) s = VOUCH_E_NOMEM;
-  if (s != VOUCH_OK) {
-    vouch_buf_free(&b);
-    return s;
-  }
-  *out = (uint8_t *)b.data;
-  *out_len = b.len;
-  return VOUCH_OK;
+  return finish_object(&b, s, out, out_len);
 }
 
 /* tpm_evidence_from_files builds the TPM evidence object (see --help) from
@@ -383,12 +394,7 @@ static vouch_status tpm_evidence_from_files(const char *quote_path, const tpm_fi
       vouch_json_key(&j, "ak_pem"); /* a PEM public key, else a TPM2B_PUBLIC */
       vouch_json_string_len(&j, (const char *)data, n);
     } else {
-      vouch_buf t;
-      vouch_buf_init(&t, 0);
-      vouch_base64url_encode(&t, data, n);
-      vouch_json_key(&j, strcmp(files[i].key, "ak") == 0 ? "ak_pub" : files[i].key);
-      vouch_json_string_len(&j, t.data ? t.data : "", t.len);
-      vouch_buf_free(&t);
+      put_b64url(&j, strcmp(files[i].key, "ak") == 0 ? "ak_pub" : files[i].key, data, n);
     }
     free(data);
   }
@@ -401,14 +407,7 @@ static vouch_status tpm_evidence_from_files(const char *quote_path, const tpm_fi
     vouch_json_string(&j, f->nonce);
   }
   vouch_json_end_object(&j);
-  if (s == VOUCH_OK && vouch_buf_status(&b) != VOUCH_OK) s = VOUCH_E_NOMEM;
-  if (s != VOUCH_OK) {
-    vouch_buf_free(&b);
-    return s;
-  }
-  *out = (uint8_t *)b.data;
-  *out_len = b.len;
-  return VOUCH_OK;
+  return finish_object(&b, s, out, out_len);
 }
 
 static int cmd_verify(int argc, char **argv) {

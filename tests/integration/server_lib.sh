@@ -12,6 +12,24 @@ check() { # check DESCRIPTION COMMAND...: ok when the command succeeds
   shift
   if "$@"; then ok "$what"; else bad "$what"; fi
 }
+# cleanup_on_exit VAR...: on exit (or INT/TERM), end nginx (when
+# nginx_lib.sh is loaded) and the processes whose pids the named variables
+# hold at that moment, then remove $WORK.
+cleanup_on_exit() {
+  CLEANUP_PID_VARS=("$@")
+  trap _cleanup EXIT
+  trap 'exit 1' INT TERM
+}
+_cleanup() {
+  local v p
+  if declare -F kill_nginx > /dev/null; then kill_nginx; fi
+  for v in "${CLEANUP_PID_VARS[@]}"; do
+    p=${!v:-}
+    if [ -n "$p" ]; then kill -KILL "$p" 2>/dev/null || true; fi
+  done
+  wait 2>/dev/null || true
+  rm -rf "$WORK"
+}
 finish() {
   if [ "$failures" -ne 0 ]; then
     echo "$failures check(s) failed" >&2

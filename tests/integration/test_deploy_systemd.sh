@@ -27,18 +27,9 @@ UNIT_SRC=$(cd "$HERE/../../tools/deploy/systemd" && pwd)/vouch@.service
 WORK=$(mktemp -d /tmp/vouch-deploy-systemd-XXXXXX)
 SRV_PID=
 TRACE_PID=
-cleanup() {
-  local p
-  for p in "$SRV_PID" "$TRACE_PID"; do
-    if [ -n "$p" ]; then kill -KILL "$p" 2>/dev/null || true; fi
-  done
-  wait 2>/dev/null || true
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
 # shellcheck source=server_lib.sh
 . "$HERE/server_lib.sh"
+cleanup_on_exit SRV_PID TRACE_PID
 missing=()
 for t in systemd-analyze strace curl; do command -v "$t" > /dev/null || missing+=("$t"); done
 if [ ${#missing[@]} -ne 0 ]; then

@@ -14,9 +14,10 @@ VOUCH=${1:?usage: test_server_admin.sh VOUCH_BINARY}
 HERE=$(cd "$(dirname "$0")" && pwd)
 WORK=$(mktemp -d /tmp/vouch-server-admin-XXXXXX)
 SRV_PID=
-trap 'kill -KILL ${SRV_PID:-} ${A_PID:-} 2>/dev/null || true; rm -rf "$WORK"' EXIT
+A_PID=
 # shellcheck source=server_lib.sh
 . "$HERE/server_lib.sh"
+cleanup_on_exit SRV_PID A_PID
 if ! "$PY" -c 'import jwt, cryptography' 2>/dev/null; then
   echo "FAIL: $PY cannot import jwt (PyJWT): install python3-jwt python3-cryptography" >&2
   exit 1

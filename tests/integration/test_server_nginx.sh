@@ -28,19 +28,9 @@ SRV_PID=
 A_PID=
 B_PID=
 ECHO_PID=
-cleanup() {
-  local p
-  if declare -F kill_nginx > /dev/null; then kill_nginx; fi
-  for p in "$A_PID" "$B_PID" "$SRV_PID" "$ECHO_PID"; do
-    if [ -n "$p" ]; then kill -KILL "$p" 2>/dev/null || true; fi
-  done
-  wait 2>/dev/null || true
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
 # shellcheck source=server_lib.sh
 . "$HERE/server_lib.sh"
+cleanup_on_exit A_PID B_PID SRV_PID ECHO_PID
 # shellcheck source=nginx_lib.sh
 . "$HERE/nginx_lib.sh"
 need_tools nginx openssl curl
