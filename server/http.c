@@ -244,10 +244,6 @@ static int on_header_value(http_parser *p, const char *at, size_t len) {
       if (r->has_auth) r->auth_bad = true; /* repeated: ambiguous, never accepted */
       r->has_auth = true;
       r->auth_len = 0;
-    } else if (name_is(r, "accept")) {
-      r->cur_header = H_ACCEPT;
-      if (r->accept_len > 0)
-        append_capped(r->accept, sizeof r->accept, &r->accept_len, ",", 1, NULL);
     } else if (name_is(r, "expect")) {
       r->cur_header = H_EXPECT;
     } else {
@@ -258,9 +254,6 @@ static int on_header_value(http_parser *p, const char *at, size_t len) {
   switch (r->cur_header) {
     case H_AUTHORIZATION:
       append_capped(r->auth, sizeof r->auth, &r->auth_len, at, len, &r->auth_bad);
-      break;
-    case H_ACCEPT:
-      append_capped(r->accept, sizeof r->accept, &r->accept_len, at, len, NULL);
       break;
     case H_EXPECT:
       append_capped(r->expect, sizeof r->expect, &r->expect_len, at, len, NULL);

@@ -46,9 +46,8 @@ typedef enum { T_SGX, T_OE, T_TDX, T_SNP, T_TPM, T_COUNT } att_type;
 extern const char *const kTypeNames[T_COUNT];
 
 /* Request headers the routes look at (others are only counted). */
-typedef enum { H_OTHER, H_AUTHORIZATION, H_ACCEPT, H_EXPECT } header_id;
+typedef enum { H_OTHER, H_AUTHORIZATION, H_EXPECT } header_id;
 #define REQ_AUTH_MAX 1024
-#define REQ_ACCEPT_MAX 256
 #define REQ_EXPECT_MAX 32
 #define REQ_HNAME_MAX 32
 #define REQ_ID_LEN 36 /* 8-4-4-4-12 hex */
@@ -69,8 +68,6 @@ typedef struct req {
   size_t auth_len;
   bool auth_bad; /* too long or repeated: never authorizes */
   bool has_auth;
-  char accept[REQ_ACCEPT_MAX];
-  size_t accept_len;
   char expect[REQ_EXPECT_MAX];
   size_t expect_len;
   vouch_buf body;
