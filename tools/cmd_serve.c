@@ -377,6 +377,9 @@ int vouch_cmd_serve(int argc, char **argv) {
   cfg.engine.anchors = setup.anchors;
   cfg.engine.collateral = setup.has_bundle ? &setup.bundle : NULL;
   cfg.engine.collateral_source = setup.dir ? &setup.source : NULL;
+  /* SEV-SNP: a request without its VCEK (no VcekCertChain) finds it in the
+   * collateral directory by product, chip id and reported TCB. */
+  cfg.engine.snp_source = setup.dir ? &setup.snp_source : NULL;
   if (vouch_server_new(&cfg, &srv, &err) != VOUCH_OK) {
     fprintf(stderr, "vouch serve: %s\n", err.msg);
     goto done;

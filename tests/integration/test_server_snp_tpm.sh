@@ -100,6 +100,39 @@ code=$(post Tpm "$WORK/junk")
 if [ "$code" = 400 ]; then ok "Tpm with a body that is not an object: 400"; else bad "Tpm junk: $code"; fi
 stop_server
 
+# A SevSnpVm request without VcekCertChain: the VCEK comes from the server's
+# collateral directory (by product, chip id and reported TCB), made by
+# vouch gen snp with its test ARK as the trust anchor.
+"$VOUCH" gen snp --out "$WORK/gsnp" --chips 2 --reports 16 --quiet
+"$PY" - "$WORK" <<'PYEOF'
+import base64, json, sys
+W = sys.argv[1]
+want = {}
+for line in open(f"{W}/gsnp/expected.ndjson"):
+    e = json.loads(line)
+    want.setdefault(e["kind"], e["id"])
+for line in open(f"{W}/gsnp/evidence.ndjson"):
+    env = json.loads(line)
+    for kind, name in (("good", "dir-good"), ("tcb-mismatch", "dir-missing")):
+        if env["id"] == want.get(kind):
+            doc = {"SnpReport": env["evidence"]}  # no VcekCertChain
+            body = {"report": base64.b64encode(json.dumps(doc).encode()).decode()}
+            json.dump(body, open(f"{W}/{name}.json", "w"))
+PYEOF
+start_server dir --state-dir "$WORK/state-dir" --token-alg ES256 --public-url http://attest.test \
+  --collateral "$WORK/gsnp/collateral" --trust-anchor "$WORK/gsnp/trust-anchor.pem"
+curl -s "$SRV_URL/certs" > "$WORK/certs.json"
+code=$(post SevSnpVm "$WORK/dir-good.json")
+if [ "$code" = 200 ] && token_check sevsnpvm "assert c['x-ms-sevsnpvm-is-debuggable'] is False"; then
+  ok "SevSnpVm without VcekCertChain: the VCEK from --collateral DIR, 200 with a token"
+else
+  bad "SevSnpVm from the directory: $code $(head -c 300 "$WORK/body")"
+fi
+code=$(post SevSnpVm "$WORK/dir-missing.json")
+check "SevSnpVm whose reported TCB has no VCEK in the directory: 400 naming what is missing" \
+  [ "$code" = 400 -a -n "$(grep -o 'no VCEK' "$WORK/body")" ]
+stop_server
+
 # Isolated mode: a signed policy for Tpm, then tokens carry its signer.
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$WORK/s.key" -out "$WORK/s.pem" \
   -subj /CN=policy-signer -days 2 2> /dev/null
