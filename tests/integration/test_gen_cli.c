@@ -21,6 +21,7 @@
 #include <cmocka.h>
 
 #include "cli_util.h"
+#include "ndjson_util.h"
 
 static const char *g_bin;
 static char g_tmp[256];
@@ -67,25 +68,6 @@ static char *read_all(const char *path, size_t *out_len) {
   return data;
 }
 
-/* load_lines parses an NDJSON file into a JSON array. */
-static json_t *load_lines(const char *path) {
-  char *text = read_all(path, NULL);
-  json_t *arr = json_array();
-  char *line = text;
-  while (*line) {
-    char *nl = strchr(line, '\n');
-    if (nl == NULL) fail_msg("%s: last line has no newline", path);
-    *nl = '\0';
-    json_error_t e;
-    json_t *v = json_loads(line, 0, &e);
-    if (v == NULL) fail_msg("%s: not JSON: %s (%.80s)", path, e.text, line);
-    json_array_append_new(arr, v);
-    line = nl + 1;
-  }
-  free(text);
-  return arr;
-}
-
 static json_t *load_json(const char *path) {
   json_error_t e;
   json_t *v = json_load_file(path, 0, &e);
@@ -125,8 +107,8 @@ static size_t check_results(const char *dir, const char *results_path, bool *saw
                             bool *saw_processor_ca) {
   char path[512];
   snprintf(path, sizeof(path), "%s/expected.ndjson", dir);
-  json_t *expected = load_lines(path);
-  json_t *results = load_lines(results_path);
+  json_t *expected = ndjson_load(path);
+  json_t *results = ndjson_load(results_path);
   snprintf(path, sizeof(path), "%s/MANIFEST.json", dir);
   json_t *manifest = load_json(path);
   bool tdx = strcmp(json_string_value(json_object_get(manifest, "type")), "tdx") == 0;
@@ -326,7 +308,7 @@ static void signed_bodies(const char *dir, const char *type, json_t **out_ids, u
                           size_t *num) {
   char path[600];
   snprintf(path, sizeof(path), "%s/evidence.ndjson", dir);
-  json_t *lines = load_lines(path);
+  json_t *lines = ndjson_load(path);
   *num = json_array_size(lines);
   *out_ids = json_array();
   *out_bodies = calloc(*num, MAX_SIGNED);
@@ -738,7 +720,7 @@ static void test_tdx_deterministic(void **state) {
   assert_int_equal(by_status, 250);
   json_decref(m);
   snprintf(path, sizeof(path), "%s/expected.ndjson", a);
-  json_t *exp = load_lines(path);
+  json_t *exp = ndjson_load(path);
   assert_int_equal(json_array_size(exp), 250);
   json_array_foreach(exp, i, v) {
     char id[32];

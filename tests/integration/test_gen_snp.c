@@ -22,30 +22,13 @@
 #include <cmocka.h>
 
 #include "cli_util.h"
+#include "ndjson_util.h"
 
 static const char *g_bin;
 static char g_tmp[256];
 
 #define NOW "2025-07-01T00:00:00Z"
 
-static json_t *load_lines(const char *path) {
-  char *text = cli_read_file(path, NULL);
-  if (text == NULL) fail_msg("cannot open %s", path);
-  json_t *arr = json_array();
-  char *line = text;
-  while (*line) {
-    char *nl = strchr(line, '\n');
-    if (nl == NULL) fail_msg("%s: last line has no newline", path);
-    *nl = '\0';
-    json_error_t e;
-    json_t *v = json_loads(line, 0, &e);
-    if (v == NULL) fail_msg("%s: not JSON: %s (%.80s)", path, e.text, line);
-    json_array_append_new(arr, v);
-    line = nl + 1;
-  }
-  free(text);
-  return arr;
-}
 
 static const char *str_or_null(json_t *v) {
   return json_is_string(v) ? json_string_value(v) : NULL;
@@ -60,8 +43,8 @@ static bool same_str(const char *a, const char *b) {
 static size_t check_results(const char *dir, const char *results_path, size_t *num_kinds) {
   char path[512];
   snprintf(path, sizeof(path), "%s/expected.ndjson", dir);
-  json_t *expected = load_lines(path);
-  json_t *results = load_lines(results_path);
+  json_t *expected = ndjson_load(path);
+  json_t *results = ndjson_load(results_path);
   assert_int_equal(json_array_size(results), json_array_size(expected));
   json_t *kinds = json_object();
   size_t mismatches = 0, i;
