@@ -6,6 +6,7 @@
 #include <openssl/err.h>
 #include <openssl/objects.h>
 #include <openssl/x509v3.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,9 +91,63 @@ void vouch_name_cn(const X509_NAME *name, char *out, size_t cap) {
 
 /* ---- certificates ---------------------------------------------------------- */
 
+/* ---- CA certificates, parsed once ---------------------------------------------
+ *
+ * d2i_X509 costs ~250 us on OpenSSL 3.0 (its provider decoder for the
+ * public key), three ECDSA verifies.  Every PCK chain of a fleet repeats
+ * the same CA certificates (Intel's root, the PCK Processor/Platform CA,
+ * the TCB signing chain; AMD's ARK and ASK), so certificates that are CAs
+ * are kept here by their exact bytes and shared: a vouch_cert is immutable
+ * and a pure function of its DER.  Leaves (one per platform) are not kept.
+ * A direct-mapped table: a hint by hash, always confirmed on the full
+ * bytes, the newest CA winning its slot. */
+enum { kCaSlots = 64 };
+static struct vouch_cert *g_ca_cache[kCaSlots];
+static pthread_mutex_t g_ca_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static size_t ca_slot(const uint8_t *der, size_t len) {
+  uint64_t h = 1469598103934665603ULL; /* FNV-1a over the last bytes: the signature */
+  size_t from = len > 64 ? len - 64 : 0;
+  for (size_t i = from; i < len; i++) h = (h ^ der[i]) * 1099511628211ULL;
+  return (size_t)(h % kCaSlots);
+}
+
+static struct vouch_cert *ca_lookup(const uint8_t *der, size_t len) {
+  size_t i = ca_slot(der, len);
+  pthread_mutex_lock(&g_ca_mu);
+  struct vouch_cert *c = g_ca_cache[i];
+  if (c != NULL && c->der_len == len && memcmp(c->der, der, len) == 0) {
+    vouch_cert_up_ref(c);
+  } else {
+    c = NULL;
+  }
+  pthread_mutex_unlock(&g_ca_mu);
+  return c;
+}
+
+static void ca_keep(struct vouch_cert *c) {
+  if (X509_check_ca(c->x509) <= 0) return;
+  size_t i = ca_slot(c->der, c->der_len);
+  vouch_cert_up_ref(c);
+  pthread_mutex_lock(&g_ca_mu);
+  struct vouch_cert *old = g_ca_cache[i];
+  g_ca_cache[i] = c;
+  pthread_mutex_unlock(&g_ca_mu);
+  vouch_cert_free(old);
+}
+
+static vouch_status cert_parse(const uint8_t *der, size_t len, struct vouch_cert **out);
+
 vouch_status vouch_cert_from_der(const uint8_t *der, size_t len, struct vouch_cert **out) {
   VOUCH_ENSURE(der != NULL && out != NULL, VOUCH_E_ARG);
   VOUCH_ENSURE(len > 0 && len <= VOUCH_LIMIT_CERT_DATA, VOUCH_E_LIMIT);
+  if ((*out = ca_lookup(der, len)) != NULL) return VOUCH_OK;
+  VOUCH_GUARD(cert_parse(der, len, out));
+  ca_keep(*out);
+  return VOUCH_OK;
+}
+
+static vouch_status cert_parse(const uint8_t *der, size_t len, struct vouch_cert **out) {
   const unsigned char *p = der;
   X509 *x = d2i_X509(NULL, &p, (long)len);
   if (x == NULL) return vouch_crypto_fail(VOUCH_E_ASN1);

@@ -305,6 +305,75 @@ static void test_crl_lists_serials(void **state) {
   EVP_PKEY_free(leaf_key);
 }
 
+/* der_of returns |x|'s DER (OPENSSL_malloc'd) and its length. */
+static unsigned char *der_of(X509 *x, size_t *len) {
+  unsigned char *der = NULL;
+  int n = i2d_X509(x, &der);
+  assert_true(n > 0);
+  *len = (size_t)n;
+  return der;
+}
+
+/* CA certificates are parsed once and shared by their exact bytes (they
+ * repeat in every chain of a fleet); leaves are parsed each time; one
+ * changed byte is another certificate; more CAs than the table holds still
+ * parse right. */
+static void test_ca_certificates_parsed_once(void **state) {
+  (void)state;
+  EVP_PKEY *ca_key = ct_ec_key(), *leaf_key = ct_ec_key();
+  int64_t t0 = vouch_time_from_civil(2024, 1, 1, 0, 0, 0);
+  ct_cert_spec ca_spec = {"Shared CA", 1, t0, t0 + 86400 * 365, true};
+  X509 *ca = ct_make_cert(&ca_spec, ca_key, NULL, NULL);
+  ct_cert_spec leaf_spec = {"Leaf", 9, t0, t0 + 86400 * 30, false};
+  X509 *leaf = ct_make_cert(&leaf_spec, leaf_key, ca, ca_key);
+  size_t ca_len = 0, leaf_len = 0;
+  unsigned char *ca_der = der_of(ca, &ca_len), *leaf_der = der_of(leaf, &leaf_len);
+  struct vouch_cert *c1 = NULL, *c2 = NULL, *l1 = NULL, *l2 = NULL;
+  assert_int_equal(vouch_cert_from_der(ca_der, ca_len, &c1), VOUCH_OK);
+  assert_int_equal(vouch_cert_from_der(ca_der, ca_len, &c2), VOUCH_OK);
+  assert_ptr_equal(c1, c2); /* the same object, one reference each */
+  vouch_cert_free(c2);
+  assert_non_null(vouch_cert_x509(c1)); /* still alive */
+  assert_int_equal(vouch_cert_from_der(leaf_der, leaf_len, &l1), VOUCH_OK);
+  assert_int_equal(vouch_cert_from_der(leaf_der, leaf_len, &l2), VOUCH_OK);
+  assert_ptr_not_equal(l1, l2);
+  assert_true(vouch_cert_equal(l1, l2));
+  /* One byte of the signature changed: parsed on its own, never the kept one. */
+  ca_der[ca_len - 1] ^= 1;
+  struct vouch_cert *c3 = NULL;
+  if (vouch_cert_from_der(ca_der, ca_len, &c3) == VOUCH_OK) {
+    assert_ptr_not_equal(c3, c1);
+    assert_false(vouch_cert_equal(c3, c1));
+    vouch_cert_free(c3);
+  }
+  ca_der[ca_len - 1] ^= 1;
+  /* 100 distinct CAs (more than the table's slots): each parses to itself. */
+  for (long i = 0; i < 100; i++) {
+    ct_cert_spec spec = {"Many CA", 100 + i, t0, t0 + 86400, true};
+    X509 *x = ct_make_cert(&spec, ca_key, NULL, NULL);
+    size_t n = 0;
+    unsigned char *d = der_of(x, &n);
+    struct vouch_cert *c = NULL;
+    assert_int_equal(vouch_cert_from_der(d, n, &c), VOUCH_OK);
+    size_t got = 0;
+    const uint8_t *back = vouch_cert_der(c, &got);
+    assert_int_equal(got, n);
+    assert_memory_equal(back, d, n);
+    vouch_cert_free(c);
+    OPENSSL_free(d);
+    X509_free(x);
+  }
+  vouch_cert_free(c1);
+  vouch_cert_free(l1);
+  vouch_cert_free(l2);
+  OPENSSL_free(ca_der);
+  OPENSSL_free(leaf_der);
+  X509_free(leaf);
+  X509_free(ca);
+  EVP_PKEY_free(ca_key);
+  EVP_PKEY_free(leaf_key);
+}
+
 static void test_synthetic_pck_crl_lists_nothing_of_ours(void **state) {
   (void)state;
   CT_NEED_VECTORS();
@@ -335,6 +404,7 @@ int main(void) {
       cmocka_unit_test(test_der_strictness),
       cmocka_unit_test(test_crl_encodings),
       cmocka_unit_test(test_crl_lists_serials),
+      cmocka_unit_test(test_ca_certificates_parsed_once),
       cmocka_unit_test(test_synthetic_pck_crl_lists_nothing_of_ours),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
