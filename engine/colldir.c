@@ -860,6 +860,127 @@ static vouch_status import_bundle(const char *dir, const char *json, size_t len,
   return s;
 }
 
+/* ---- AMD (SEV-SNP) files --------------------------------------------------------- */
+
+static bool amd_name(const char *cn) {
+  return strncmp(cn, "ARK-", 4) == 0 || strncmp(cn, "SEV-", 4) == 0;
+}
+
+/* looks_amd: certificates or CRLs named as AMD names its CAs and keys
+ * (ARK-<product>, SEV-<product>, SEV-VLEK-<product>, SEV-VCEK, SEV-VLEK). */
+static bool looks_amd(const vouch_snp_collateral *c) {
+  char cn[256];
+  for (size_t i = 0; i < c->num_certs; i++) {
+    vouch_cert_issuer_cn(c->certs[i], cn, sizeof cn);
+    if (amd_name(cn)) return true;
+  }
+  for (size_t i = 0; i < c->num_crls; i++) {
+    vouch_crl_issuer_cn(c->crls[i], cn, sizeof cn);
+    if (amd_name(cn)) return true;
+  }
+  return false;
+}
+
+/* product_of_cn: the product a CA's name carries ("ARK-Milan",
+ * "SEV-VLEK-Genoa", "SEV-Turin"), or UNKNOWN. */
+static vouch_snp_product product_of_cn(const char *cn) {
+  const char *dash = strrchr(cn, '-');
+  return dash ? vouch_snp_product_from_name(dash + 1, strlen(dash + 1)) : VOUCH_SNP_PRODUCT_UNKNOWN;
+}
+
+/* import_amd_key files a VCEK under amd/<product>/vcek/<hwID>/<TCB>.der and
+ * a VLEK under amd/<product>/vlek/<SHA-256 of its SPKI>.der: the names the
+ * directory checks at open. */
+static vouch_status import_amd_key(const char *dir, struct vouch_cert *c, bool vlek, size_t *num,
+                                   vouch_err *err) {
+  vouch_snp_cert_ext x;
+  VOUCH_GUARD(vouch_snp_cert_ext_parse(c, &x, err));
+  char cn[256], sub[4096], name[96];
+  vouch_cert_issuer_cn(c, cn, sizeof cn);
+  vouch_snp_product p = x.product != VOUCH_SNP_PRODUCT_UNKNOWN ? x.product : product_of_cn(cn);
+  if (p == VOUCH_SNP_PRODUCT_UNKNOWN) {
+    return vouch_fail(err, VOUCH_E_UNSUPPORTED,
+                      "%s: neither its productName nor its issuer ('%s') names the product",
+                      vlek ? "VLEK" : "VCEK", cn);
+  }
+  const char *pn = vouch_snp_product_name(p);
+  if (vlek) {
+    struct vouch_pubkey *k = NULL;
+    uint8_t *spki = NULL, h[VOUCH_SHA256_LEN];
+    size_t spki_len = 0;
+    vouch_status s = vouch_cert_pubkey(c, &k);
+    if (s == VOUCH_OK) s = vouch_pubkey_spki_der(k, &spki, &spki_len);
+    if (s == VOUCH_OK) vouch_sha256(spki, spki_len, h);
+    free(spki);
+    vouch_pubkey_free(k);
+    if (s != VOUCH_OK) return vouch_fail(err, s, "VLEK: cannot read its public key");
+    char hex[2 * VOUCH_SHA256_LEN + 1];
+    vouch_hex_encode(h, sizeof h, hex);
+    snprintf(sub, sizeof sub, "%s/amd/%s/vlek", dir, pn);
+    snprintf(name, sizeof name, "%s.der", hex);
+  } else {
+    size_t hw_len = p == VOUCH_SNP_TURIN ? 8 : 64;
+    if (!x.has_hwid || x.hwid_len != hw_len) {
+      return vouch_fail(err, VOUCH_E_MALFORMED, "VCEK: no %zu-byte hwID extension", hw_len);
+    }
+    char hex[2 * 64 + 1];
+    vouch_hex_encode(x.hwid, hw_len, hex);
+    uint64_t tcb = vouch_snp_tcb_encode(p, x.fmc_spl, x.bl_spl, x.tee_spl, x.snp_spl, x.ucode_spl);
+    snprintf(sub, sizeof sub, "%s/amd/%s/vcek/%s", dir, pn, hex);
+    snprintf(name, sizeof name, "%016llx.der", (unsigned long long)tcb);
+  }
+  size_t der_len = 0;
+  const uint8_t *der = vouch_cert_der(c, &der_len);
+  return write_file(sub, name, der, der_len, num, err);
+}
+
+/* import_amd files what |c| holds: VCEKs and VLEKs by chip/TCB or key,
+ * ASK/ASVK/ARK as amd/<product>/<role>.pem, CRLs as
+ * amd/<product>/crl-<thisUpdate>.der (the ARK's product). */
+static vouch_status import_amd(const char *dir, const vouch_snp_collateral *c, size_t *num,
+                               vouch_err *err) {
+  char cn[256], sub[4096], name[96];
+  for (size_t i = 0; i < c->num_certs; i++) {
+    vouch_snp_role role = c->roles[i];
+    if (role == VOUCH_SNP_ROLE_VCEK || role == VOUCH_SNP_ROLE_VLEK) {
+      VOUCH_GUARD(import_amd_key(dir, c->certs[i], role == VOUCH_SNP_ROLE_VLEK, num, err));
+      continue;
+    }
+    vouch_cert_subject_cn(c->certs[i], cn, sizeof cn);
+    vouch_snp_product p = product_of_cn(cn);
+    if (p == VOUCH_SNP_PRODUCT_UNKNOWN) {
+      return vouch_fail(err, VOUCH_E_UNSUPPORTED, "%s '%s': no product in its name",
+                        vouch_snp_role_name(role), cn);
+    }
+    size_t der_len = 0;
+    const uint8_t *der = vouch_cert_der(c->certs[i], &der_len);
+    vouch_buf pem;
+    vouch_buf_init(&pem, 0);
+    vouch_cert_pem_encode(&pem, der, der_len);
+    snprintf(sub, sizeof sub, "%s/amd/%s", dir, vouch_snp_product_name(p));
+    snprintf(name, sizeof name, "%s.pem", role == VOUCH_SNP_ROLE_ARK    ? "ark"
+                                          : role == VOUCH_SNP_ROLE_ASK  ? "ask"
+                                                                         : "asvk");
+    vouch_status s = vouch_buf_status(&pem);
+    if (s == VOUCH_OK) s = write_file(sub, name, pem.data, pem.len, num, err);
+    vouch_buf_free(&pem);
+    VOUCH_GUARD(s);
+  }
+  for (size_t i = 0; i < c->num_crls; i++) {
+    vouch_crl_issuer_cn(c->crls[i], cn, sizeof cn);
+    vouch_snp_product p = product_of_cn(cn);
+    if (p == VOUCH_SNP_PRODUCT_UNKNOWN) {
+      return vouch_fail(err, VOUCH_E_UNSUPPORTED, "CRL issuer '%s': no product in its name", cn);
+    }
+    size_t der_len = 0;
+    const uint8_t *der = vouch_crl_der(c->crls[i], &der_len);
+    snprintf(sub, sizeof sub, "%s/amd/%s", dir, vouch_snp_product_name(p));
+    snprintf(name, sizeof name, "crl-%lld.der", (long long)vouch_crl_this_update(c->crls[i]));
+    VOUCH_GUARD(write_file(sub, name, der, der_len, num, err));
+  }
+  return VOUCH_OK;
+}
+
 vouch_status vouch_colldir_import(const char *dir, const uint8_t *data, size_t len,
                                   size_t *out_num, vouch_err *err) {
   *out_num = 0;
@@ -884,6 +1005,17 @@ vouch_status vouch_colldir_import(const char *dir, const uint8_t *data, size_t l
     return vouch_fail(err, VOUCH_E_UNSUPPORTED,
                       "JSON is neither a PCS TCB Info / QE Identity body nor a collateral bundle");
   }
+  /* AMD's files (a VCEK or VLEK in DER or PEM, the ASK/ARK chain, a CRL,
+   * an extended report's certificate table) are told apart by their
+   * issuers' names. */
+  vouch_snp_collateral amd = {0};
+  vouch_err ignored = {0};
+  if (vouch_snp_collateral_add(&amd, data, len, &ignored) == VOUCH_OK && looks_amd(&amd)) {
+    vouch_status s = import_amd(dir, &amd, out_num, err);
+    vouch_snp_collateral_cleanup(&amd);
+    return s;
+  }
+  vouch_snp_collateral_cleanup(&amd);
   if (len - i >= 27 && memcmp(data + i, "-----BEGIN CERTIFICATE-----", 27) == 0) {
     return import_chain(dir, data, len, out_num, err);
   }

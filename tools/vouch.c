@@ -163,7 +163,9 @@ static const char kCollateralHelp[] =
     "Files collateral into the collateral directory DIR, which 'vouch verify --collateral DIR'\n"
     "reads.  Each FILE may be: a collateral.json bundle (the vectors' shape), an Intel PCS/PCCS\n"
     "TCB Info or QE Identity response body ({\"tcbInfo\":...,\"signature\":...}), a CRL (DER,\n"
-    "PEM or hex), or a PEM issuer chain.  Layout:\n"
+    "PEM or hex), or a PEM issuer chain; AMD's: a VCEK or VLEK (DER or PEM, as AMD's KDS serves\n"
+    "them), the ASK/ASVK/ARK chain (PEM), an ARK's CRL, or an extended report's certificate\n"
+    "table.  Layout:\n"
     "  intel/sgx/tcbinfo/<FMSPC>/<tcbEvaluationDataNumber>.json\n"
     "  intel/tdx/tcbinfo/<FMSPC>/<tcbEvaluationDataNumber>.json\n"
     "  intel/qe/<n>.json   intel/td_qe/<n>.json\n"
@@ -171,9 +173,9 @@ static const char kCollateralHelp[] =
     "  intel/chains/<hash>.pem\n"
     "  amd/<Milan|Genoa|Turin>/vcek/<hwID hex>/<reported TCB, 16 hex digits>.der   VCEKs\n"
     "  amd/<product>/vlek/<SHA-256 of the key's SPKI DER, hex>.der               VLEKs\n"
-    "  amd/<product>/<name>.pem (ASK/ASVK/ARK)   amd/<product>/<name>.der (CRLs)\n"
-    "At verification instant T, the newest version of each item valid at T is used.  AMD\n"
-    "files are placed by hand or by 'vouch gen snp' (import does not file them yet); a VCEK\n"
+    "  amd/<product>/{ark,ask,asvk}.pem   amd/<product>/crl-<thisUpdate>.der\n"
+    "  (any other <name>.pem / <name>.der there is read as CAs / CRLs too)\n"
+    "At verification instant T, the newest version of each item valid at T is used.  A VCEK\n"
     "is served only for exactly its chip and TCB, and a misnamed file is refused at open.\n";
 
 static const char kEnvelopeHelp[] =
