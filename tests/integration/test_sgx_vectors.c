@@ -15,32 +15,7 @@
 
 #include "crypto/crypto.h"
 #include "verifiers/sgx/sgx.h"
-
-static const char *g_vectors;
-
-typedef struct {
-  uint8_t *data;
-  size_t len;
-} file_buf;
-
-static file_buf read_vec(const char *rel) {
-  char path[1024];
-  snprintf(path, sizeof(path), "%s/%s", g_vectors, rel);
-  file_buf f = {0};
-  vouch_err err = {0};
-  if (vouch_read_file(path, 16 << 20, &f.data, &f.len, &err) != VOUCH_OK) {
-    fail_msg("cannot read %s: %s", path, err.msg);
-  }
-  return f;
-}
-
-#define SKIP_WITHOUT_VECTORS()                                                      \
-  do {                                                                             \
-    if (g_vectors == NULL) {                                                       \
-      print_message("vectors not found (set VOUCH_VECTORS), skipping this test\n"); \
-      skip();                                                                      \
-    }                                                                              \
-  } while (0)
+#include "vector_util.h"
 
 /* A verification setup: anchors (Intel root built in, plus optional PEM),
  * a collateral bundle from the vectors. */
@@ -59,19 +34,19 @@ static void setup_open(setup *s, const char *set, const char *collateral_rel, bo
   assert_non_null(s->anchors);
   if (intel_root) assert_int_equal(vouch_dcap_add_intel_root(s->anchors), VOUCH_OK);
   if (extra_anchor_rel != NULL) {
-    file_buf a = read_vec(extra_anchor_rel);
+    file_buf a = vec_read(extra_anchor_rel);
     assert_int_equal(vouch_anchors_add_pem(s->anchors, (const char *)a.data, a.len, NULL), VOUCH_OK);
     free(a.data);
   }
   snprintf(rel, sizeof(rel), "%s/%s", set, collateral_rel);
-  file_buf c = read_vec(rel);
+  file_buf c = vec_read(rel);
   vouch_err err = {0};
   if (vouch_dcap_collateral_from_json((const char *)c.data, c.len, &s->coll, &err) != VOUCH_OK) {
     fail_msg("collateral %s: %s", rel, err.msg);
   }
   free(c.data);
   snprintf(rel, sizeof(rel), "%s/quote.dat", set);
-  s->quote = read_vec(rel);
+  s->quote = vec_read(rel);
   s->result = malloc(sizeof(*s->result));
   assert_non_null(s->result);
 }
@@ -94,7 +69,7 @@ static const vouch_result *run(setup *s, const uint8_t *quote, size_t len, int64
 /* ---- expected.json-driven verdicts --------------------------------------- */
 
 static json_t *load_expected(void) {
-  file_buf f = read_vec("expected.json");
+  file_buf f = vec_read("expected.json");
   json_t *root = json_loadb((const char *)f.data, f.len, 0, NULL);
   free(f.data);
   assert_non_null(root);
@@ -106,7 +81,7 @@ static json_t *load_expected(void) {
 static bool window_from_manifest(const char *set, int64_t *from, int64_t *until) {
   char rel[512];
   snprintf(rel, sizeof(rel), "%s/MANIFEST.md", set);
-  file_buf f = read_vec(rel);
+  file_buf f = vec_read(rel);
   const char *line = strstr((const char *)f.data, "Validity window");
   bool ok = false;
   if (line != NULL) {
@@ -315,7 +290,7 @@ static void test_negatives(void **state) {
     if (kCases[i].quote) {
       char rel[512];
       snprintf(rel, sizeof(rel), "%s/%s", set, kCases[i].quote);
-      alt = read_vec(rel);
+      alt = vec_read(rel);
       q = alt;
     }
     const vouch_result *r = run(&s, q.data, q.len, at, false);
@@ -407,7 +382,7 @@ static void test_tdx_quotes_parse(void **state) {
   for (size_t i = 0; i < sizeof(kSets) / sizeof(kSets[0]); i++) {
     char rel[512];
     snprintf(rel, sizeof(rel), "%s/quote.dat", kSets[i]);
-    file_buf f = read_vec(rel);
+    file_buf f = vec_read(rel);
     vouch_quote q;
     vouch_err err = {0};
     if (vouch_quote_parse(f.data, f.len, &q, &err) != VOUCH_OK) fail_msg("%s: %s", rel, err.msg);
@@ -418,7 +393,7 @@ static void test_tdx_quotes_parse(void **state) {
     free(f.data);
   }
   /* The go-tdx-guest quote carries trailing text; the Phala v4 quote 70 zero bytes. */
-  file_buf f = read_vec("tdx/phala-dcap-qvl-tdx-v4/quote.dat");
+  file_buf f = vec_read("tdx/phala-dcap-qvl-tdx-v4/quote.dat");
   vouch_quote q;
   assert_int_equal(vouch_quote_parse(f.data, f.len, &q, NULL), VOUCH_OK);
   assert_int_equal(q.trailing_len, 70);
@@ -426,20 +401,7 @@ static void test_tdx_quotes_parse(void **state) {
 }
 
 int main(void) {
-  g_vectors = getenv("VOUCH_VECTORS");
-  FILE *probe = NULL;
-  if (g_vectors != NULL) {
-    char p[1024];
-    snprintf(p, sizeof(p), "%s/expected.json", g_vectors);
-    probe = fopen(p, "r");
-  }
-  if (probe == NULL) {
-    fprintf(stderr, "sgx_vectors: vectors not found at %s; vector tests will be SKIPPED\n",
-            g_vectors ? g_vectors : "(VOUCH_VECTORS unset)");
-    g_vectors = NULL;
-  } else {
-    fclose(probe);
-  }
+  vec_init("sgx_vectors", "expected.json");
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_sgx_vectors_verdicts),
       cmocka_unit_test(test_synthetic_needs_its_root),

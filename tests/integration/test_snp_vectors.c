@@ -18,8 +18,7 @@
 
 #include "crypto/crypto.h"
 #include "verifiers/snp/snp.h"
-
-static const char *g_vectors;
+#include "vector_util.h"
 
 /* An instant inside every set's VCEK/VLEK window (the AWS VLEK is valid
  * 2024-12-10 .. 2025-12-10). */
@@ -27,29 +26,12 @@ static int64_t at_default(void) {
   return vouch_time_from_civil(2025, 6, 1, 0, 0, 0);
 }
 
-typedef struct {
-  uint8_t *data;
-  size_t len;
-} file_buf;
-
+/* read_vec reads snp/|set|/|name| of the vectors. */
 static file_buf read_vec(const char *set, const char *name) {
-  char path[1024];
-  snprintf(path, sizeof(path), "%s/snp/%s/%s", g_vectors, set, name);
-  file_buf f = {0};
-  vouch_err err = {0};
-  if (vouch_read_file(path, 16 << 20, &f.data, &f.len, &err) != VOUCH_OK) {
-    fail_msg("cannot read %s: %s", path, err.msg);
-  }
-  return f;
+  char rel[512];
+  snprintf(rel, sizeof(rel), "snp/%s/%s", set, name);
+  return vec_read(rel);
 }
-
-#define SKIP_WITHOUT_VECTORS()                                                      \
-  do {                                                                              \
-    if (g_vectors == NULL) {                                                        \
-      print_message("vectors not found (set VOUCH_VECTORS), skipping this test\n"); \
-      skip();                                                                       \
-    }                                                                               \
-  } while (0)
 
 typedef struct {
   const char *name;
@@ -843,20 +825,7 @@ static void test_amd_chains(void **state) {
 }
 
 int main(void) {
-  g_vectors = getenv("VOUCH_VECTORS");
-  FILE *probe = NULL;
-  if (g_vectors != NULL) {
-    char p[1024];
-    snprintf(p, sizeof(p), "%s/snp/milan-gsg/report.bin", g_vectors);
-    probe = fopen(p, "rb");
-  }
-  if (probe == NULL) {
-    fprintf(stderr, "snp_vectors: vectors not found at %s; vector tests will be SKIPPED\n",
-            g_vectors ? g_vectors : "(VOUCH_VECTORS unset)");
-    g_vectors = NULL;
-  } else {
-    fclose(probe);
-  }
+  vec_init("snp_vectors", "snp/milan-gsg/report.bin");
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_positive_sets),        cmocka_unit_test(test_reported_tcb_changed),
       cmocka_unit_test(test_vcek_of_another_chip), cmocka_unit_test(test_validity_edges),

@@ -17,32 +17,7 @@
 
 #include "crypto/crypto.h"
 #include "verifiers/tpm/tpm.h"
-
-static const char *g_vectors;
-
-typedef struct {
-  uint8_t *data;
-  size_t len;
-} file_buf;
-
-static file_buf read_vec(const char *rel) {
-  char path[1024];
-  snprintf(path, sizeof(path), "%s/%s", g_vectors, rel);
-  file_buf f = {0};
-  vouch_err err = {0};
-  if (vouch_read_file(path, 16 << 20, &f.data, &f.len, &err) != VOUCH_OK) {
-    fail_msg("cannot read %s: %s", path, err.msg);
-  }
-  return f;
-}
-
-#define SKIP_WITHOUT_VECTORS()                                                      \
-  do {                                                                             \
-    if (g_vectors == NULL) {                                                       \
-      print_message("vectors not found (set VOUCH_VECTORS), skipping this test\n"); \
-      skip();                                                                      \
-    }                                                                              \
-  } while (0)
+#include "vector_util.h"
 
 /* One swtpm quote set with everything it needs. */
 typedef struct {
@@ -60,7 +35,7 @@ static void qset_open(qset *q, const char *name, const char *ak) {
   char rel[256];
 #define RD(field, fmt, arg)                   \
   snprintf(rel, sizeof(rel), "tpm/" fmt, arg); \
-  q->field = read_vec(rel)
+  q->field = vec_read(rel)
   RD(msg, "%s.msg", name);
   RD(sig, "%s.sig", name);
   RD(values, "%s.pcrvalues.bin", name);
@@ -69,7 +44,7 @@ static void qset_open(qset *q, const char *name, const char *ak) {
   RD(ak, "%s.tpm2b", ak);
   RD(ak_pem, "%s.pem", ak);
 #undef RD
-  q->ek = read_vec("tpm/ek_rsa.tpm2b");
+  q->ek = vec_read("tpm/ek_rsa.tpm2b");
   q->nonce_len = q->nonce_hex.len / 2;
   assert_int_equal(vouch_hex_decode((const char *)q->nonce_hex.data, q->nonce_hex.len, q->nonce,
                                     q->nonce_len),
@@ -170,7 +145,7 @@ static void test_swtpm_sets_pass(void **state) {
     /* The AK's Name is what the .name file holds. */
     char rel[128];
     snprintf(rel, sizeof(rel), "tpm/%s.name", kSets[i].ak);
-    file_buf name = read_vec(rel);
+    file_buf name = vec_read(rel);
     char hex[200];
     vouch_hex_encode(name.data, name.len, hex);
     assert_string_equal(claim_str(q.r, "tpm_ak_name", buf, sizeof(buf)), hex);
@@ -209,7 +184,7 @@ static void test_swtpm_negatives(void **state) {
   qset q;
   /* neg_wrong_nonce */
   qset_open(&q, "quote_rsa_rsassa", "ak_rsa");
-  file_buf wn = read_vec("tpm/neg_wrong_nonce.nonce.hex");
+  file_buf wn = vec_read("tpm/neg_wrong_nonce.nonce.hex");
   uint8_t wrong[32];
   assert_int_equal(vouch_hex_decode((const char *)wn.data, wn.len, wrong, sizeof(wrong)), VOUCH_OK);
   q.opts.nonce = wrong;
@@ -223,7 +198,7 @@ static void test_swtpm_negatives(void **state) {
   expect(q.r, VOUCH_VERDICT_CONTRAINDICATED, "is not the expected nonce");
   q.opts.nonce_len = q.nonce_len;
   /* neg_tampered_pcr */
-  file_buf tp = read_vec("tpm/neg_tampered_pcr.pcrvalues.bin");
+  file_buf tp = vec_read("tpm/neg_tampered_pcr.pcrvalues.bin");
   q.ev.pcr_values = tp.data;
   verify(&q);
   expect(q.r, VOUCH_VERDICT_CONTRAINDICATED,
@@ -232,8 +207,8 @@ static void test_swtpm_negatives(void **state) {
   q.ev.pcr_values = q.values.data;
   /* neg_wrong_key: the RSASSA quote against the RSAPSS AK (PEM: the
    * signature fails; TPM2B: the AK's scheme does not even match). */
-  file_buf pss_pem = read_vec("tpm/ak_rsapss.pem");
-  file_buf pss_pub = read_vec("tpm/ak_rsapss.tpm2b");
+  file_buf pss_pem = vec_read("tpm/ak_rsapss.pem");
+  file_buf pss_pub = vec_read("tpm/ak_rsapss.tpm2b");
   q.ev.ak_pub = NULL;
   q.ev.ak_pub_len = 0;
   q.ev.ek_pub_len = 0;
@@ -253,7 +228,7 @@ static void test_swtpm_negatives(void **state) {
   qset_close(&q);
   /* neg_tampered_msg: ECDSA signature invalid. */
   qset_open(&q, "quote_ecc_p256", "ak_ecc");
-  file_buf tm = read_vec("tpm/neg_tampered_msg.msg");
+  file_buf tm = vec_read("tpm/neg_tampered_msg.msg");
   q.ev.quote = tm.data;
   q.ev.quote_len = tm.len;
   verify(&q);
@@ -390,7 +365,7 @@ static void test_eventlogs_replay(void **state) {
   for (size_t i = 0; i < sizeof(kLogs) / sizeof(kLogs[0]); i++) {
     char rel[256];
     snprintf(rel, sizeof(rel), "tpm/eventlogs/%s", kLogs[i]);
-    file_buf log = read_vec(rel);
+    file_buf log = vec_read(rel);
     snprintf(rel, sizeof(rel), "%s/tpm/eventlogs/%s.pcrs.json", g_vectors, kLogs[i]);
     json_error_t je;
     json_t *want = json_load_file(rel, 0, &je);
@@ -596,7 +571,7 @@ static void test_windows_gce_end_to_end(void **state) {
 /* ---- Azure vTPM (genoa-azure) -------------------------------------------------- */
 
 static char *hcl_ak_jwk(void) {
-  file_buf hcl = read_vec("snp/genoa-azure/hcl-report.bin");
+  file_buf hcl = vec_read("snp/genoa-azure/hcl-report.bin");
   vouch_cur c = vouch_cur_make(hcl.data, hcl.len);
   uint32_t n = 0;
   const uint8_t *json = NULL;
@@ -623,9 +598,9 @@ static char *hcl_ak_jwk(void) {
 static void test_azure_vtpm_quote(void **state) {
   (void)state;
   SKIP_WITHOUT_VECTORS();
-  file_buf msg = read_vec("snp/genoa-azure/vtpm-quote.msg");
-  file_buf sig = read_vec("snp/genoa-azure/vtpm-quote.sig.raw");
-  file_buf pcrs = read_vec("snp/genoa-azure/vtpm-pcrs-sha256-0-23.bin");
+  file_buf msg = vec_read("snp/genoa-azure/vtpm-quote.msg");
+  file_buf sig = vec_read("snp/genoa-azure/vtpm-quote.sig.raw");
+  file_buf pcrs = vec_read("snp/genoa-azure/vtpm-pcrs-sha256-0-23.bin");
   char *jwk = hcl_ak_jwk();
   static const char kNonce[] =
       "0218488bae25d2509232bf676f1a66a30d7372add909109b36016ef136f2938ca05475f8b46094de6b64270ea35d950f";
@@ -757,20 +732,7 @@ static void test_envelope(void **state) {
 
 int main(void) {
   vouch_tpm_quiet_tss2_logging();
-  g_vectors = getenv("VOUCH_VECTORS");
-  FILE *probe = NULL;
-  if (g_vectors != NULL) {
-    char p[1024];
-    snprintf(p, sizeof(p), "%s/tpm/MANIFEST.md", g_vectors);
-    probe = fopen(p, "r");
-  }
-  if (probe == NULL) {
-    fprintf(stderr, "tpm_vectors: vectors not found at %s; vector tests will be SKIPPED\n",
-            g_vectors ? g_vectors : "(VOUCH_VECTORS unset)");
-    g_vectors = NULL;
-  } else {
-    fclose(probe);
-  }
+  vec_init("tpm_vectors", "tpm/MANIFEST.md");
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_swtpm_sets_pass),
       cmocka_unit_test(test_swtpm_negatives),
