@@ -16,15 +16,13 @@
 #include "crypto/crypto.h"
 #include "engine/engine.h"
 #include "tools/gen/gen.h"
+#include "gen_fixture.h"
 #include "verifiers/tpm/tpm.h"
 
 #define NOW 1751328000
 
 typedef struct {
-  vouch_gen_pki *pki;
-  vouch_gen_platform *pl;
-  struct vouch_anchors *anchors;
-  vouch_dcap_collateral coll;
+  gen_fixture fx; /* PKI, platform, anchors, collateral */
   vouch_buf log;
   uint8_t rtmr[4][48];
 } fixture;
@@ -34,30 +32,7 @@ static fixture g;
 static int setup(void **state) {
   (void)state;
   vouch_err err = {0};
-  vouch_gen_pki_opts po = {.now = NOW, .seed = 8};
-  assert_int_equal(vouch_gen_pki_new(&po, &g.pki, &err), VOUCH_OK);
-  vouch_gen_platform_opts plo;
-  vouch_gen_tdx_platform_opts_default(&plo);
-  assert_int_equal(vouch_gen_platform_new(g.pki, &plo, &g.pl, &err), VOUCH_OK);
-  vouch_gen_tcb_info_opts to;
-  vouch_gen_tdx_tcb_info_opts_default(&to, g.pl, "UpToDate", "UpToDate");
-  vouch_gen_tcb_info *ti;
-  assert_int_equal(vouch_gen_tcb_info_new(g.pki, &to, &ti, &err), VOUCH_OK);
-  vouch_gen_qe_identity_opts qo;
-  vouch_gen_td_qe_identity_opts_default(&qo);
-  vouch_gen_qe_identity *qe;
-  assert_int_equal(vouch_gen_qe_identity_new(g.pki, &qo, &qe, &err), VOUCH_OK);
-  vouch_buf bundle = {0}, anchor = {0};
-  assert_int_equal(vouch_gen_bundle_json(g.pki, g.pl, ti, qe, NULL, &bundle, &err), VOUCH_OK);
-  assert_int_equal(vouch_gen_pki_root_pem(g.pki, &anchor), VOUCH_OK);
-  g.anchors = vouch_anchors_new();
-  assert_int_equal(vouch_anchors_add_pem(g.anchors, anchor.data, anchor.len, &err), VOUCH_OK);
-  assert_int_equal(vouch_dcap_collateral_from_json(bundle.data, bundle.len, &g.coll, &err),
-                   VOUCH_OK);
-  vouch_buf_free(&bundle);
-  vouch_buf_free(&anchor);
-  vouch_gen_tcb_info_free(ti);
-  vouch_gen_qe_identity_free(qe);
+  gen_fixture_init(&g.fx, NOW, 8, true);
 
   /* A CCEL: crypto-agile, one SHA-384 bank, events on MR indexes 1..4. */
   static const uint16_t kSha384[] = {0x000C};
@@ -87,10 +62,7 @@ static int setup(void **state) {
 static int teardown(void **state) {
   (void)state;
   vouch_buf_free(&g.log);
-  vouch_dcap_collateral_cleanup(&g.coll);
-  vouch_anchors_free(g.anchors);
-  vouch_gen_platform_free(g.pl);
-  vouch_gen_pki_free(g.pki);
+  gen_fixture_cleanup(&g.fx);
   return 0;
 }
 
@@ -102,7 +74,7 @@ static void verify(const uint8_t rtmr[4][48], const uint8_t *log, size_t log_len
   vouch_gen_td_quote_opts_default(&q);
   memcpy(q.rtmr, rtmr, sizeof q.rtmr);
   vouch_buf quote = {0};
-  assert_int_equal(vouch_gen_td_quote(g.pl, &q, &quote), VOUCH_OK);
+  assert_int_equal(vouch_gen_td_quote(g.fx.pl, &q, &quote), VOUCH_OK);
   vouch_envelope env;
   vouch_envelope_init(&env);
   env.type = VOUCH_EV_TDX;
@@ -110,7 +82,7 @@ static void verify(const uint8_t rtmr[4][48], const uint8_t *log, size_t log_len
   env.evidence_len = quote.len;
   env.event_log = log;
   env.event_log_len = log_len;
-  vouch_run_config cfg = {.at = NOW, .anchors = g.anchors, .collateral = &g.coll};
+  vouch_run_config cfg = {.at = NOW, .anchors = g.fx.anchors, .collateral = &g.fx.coll};
   vouch_verify_one(&cfg, &env, r);
   vouch_buf_free(&quote);
 }

@@ -21,15 +21,13 @@
 #include "policy/policy.h"
 #include "token/token.h"
 #include "tools/gen/gen.h"
+#include "gen_fixture.h"
 
 #define NOW 1751328000
 #define CLOCK 1800000000
 
 typedef struct {
-  struct vouch_anchors *anchors;
-  vouch_dcap_collateral coll;
-  vouch_gen_pki *pki;
-  vouch_gen_platform *pl;
+  gen_fixture fx; /* PKI, platform, anchors, collateral */
   struct vouch_keystore *ks;
   struct vouch_policy *policy;
   char dir[64];
@@ -41,30 +39,7 @@ static vouch_status g_last_token_error;
 static int setup(void **state) {
   (void)state;
   vouch_err err = {0};
-  vouch_gen_pki_opts po = {.now = NOW, .seed = 3};
-  assert_int_equal(vouch_gen_pki_new(&po, &g.pki, &err), VOUCH_OK);
-  vouch_gen_platform_opts plo;
-  vouch_gen_platform_opts_default(&plo);
-  assert_int_equal(vouch_gen_platform_new(g.pki, &plo, &g.pl, &err), VOUCH_OK);
-  vouch_gen_tcb_info_opts to;
-  vouch_gen_tcb_info_opts_default(&to, g.pl, "UpToDate");
-  vouch_gen_tcb_info *ti;
-  assert_int_equal(vouch_gen_tcb_info_new(g.pki, &to, &ti, &err), VOUCH_OK);
-  vouch_gen_qe_identity_opts qo;
-  vouch_gen_qe_identity_opts_default(&qo);
-  vouch_gen_qe_identity *qe;
-  assert_int_equal(vouch_gen_qe_identity_new(g.pki, &qo, &qe, &err), VOUCH_OK);
-  vouch_buf bundle = {0}, anchor = {0};
-  assert_int_equal(vouch_gen_bundle_json(g.pki, g.pl, ti, qe, NULL, &bundle, &err), VOUCH_OK);
-  assert_int_equal(vouch_gen_pki_root_pem(g.pki, &anchor), VOUCH_OK);
-  g.anchors = vouch_anchors_new();
-  assert_int_equal(vouch_anchors_add_pem(g.anchors, anchor.data, anchor.len, &err), VOUCH_OK);
-  assert_int_equal(vouch_dcap_collateral_from_json(bundle.data, bundle.len, &g.coll, &err),
-                   VOUCH_OK);
-  vouch_buf_free(&bundle);
-  vouch_buf_free(&anchor);
-  vouch_gen_tcb_info_free(ti);
-  vouch_gen_qe_identity_free(qe);
+  gen_fixture_init(&g.fx, NOW, 3, false);
   snprintf(g.dir, sizeof g.dir, "/tmp/vouch-token-rt-XXXXXX");
   assert_non_null(mkdtemp(g.dir));
   vouch_keystore_opts ko = {.public_url = "https://rt.example", .now = CLOCK};
@@ -78,10 +53,7 @@ static int teardown(void **state) {
   (void)state;
   vouch_policy_free(g.policy);
   vouch_keystore_close(g.ks);
-  vouch_dcap_collateral_cleanup(&g.coll);
-  vouch_anchors_free(g.anchors);
-  vouch_gen_platform_free(g.pl);
-  vouch_gen_pki_free(g.pki);
+  gen_fixture_cleanup(&g.fx);
   char cmd[128];
   snprintf(cmd, sizeof cmd, "rm -rf %s", g.dir);
   if (system(cmd) != 0) return -1;
@@ -102,7 +74,7 @@ static json_t *run(const char *bound, const char *given, bool is_json, const cha
   vouch_sha256(bound, strlen(bound), q.report_data);
   if (g_init_json) vouch_sha256(g_init_json, strlen(g_init_json), q.config_id);
   vouch_buf quote = {0};
-  assert_int_equal(vouch_gen_quote(g.pl, &q, &quote), VOUCH_OK);
+  assert_int_equal(vouch_gen_quote(g.fx.pl, &q, &quote), VOUCH_OK);
   vouch_envelope env;
   vouch_envelope_init(&env);
   env.type = VOUCH_EV_SGX;
@@ -122,7 +94,7 @@ static json_t *run(const char *bound, const char *given, bool is_json, const cha
     env.has_nonce = true;
     snprintf(env.nonce, sizeof env.nonce, "%s", nonce);
   }
-  vouch_run_config cfg = {.at = NOW, .anchors = g.anchors, .collateral = &g.coll};
+  vouch_run_config cfg = {.at = NOW, .anchors = g.fx.anchors, .collateral = &g.fx.coll};
   vouch_verify_one(&cfg, &env, r);
   *verdict = r->verdict;
   struct vouch_policy_eval *ev = vouch_policy_eval_new();
