@@ -30,6 +30,57 @@ static void default_advisories(vouch_gen_tcb_level *l) {
   }
 }
 
+/* bump_tdx raises the first TDX component from 2 on below 255 (components
+ * 0 and 1 are the module's, matched through the module identity); false
+ * when all are 255. */
+static bool bump_tdx(uint8_t svn[16]) {
+  for (size_t i = 2; i < 16; i++) {
+    if (svn[i] < 255) {
+      svn[i]++;
+      return true;
+    }
+  }
+  return false;
+}
+
+/* add_levels appends the TCB levels around the platform's own (|base|):
+ * when |status| is not UpToDate, a newer UpToDate level the platform does
+ * not reach (for TDX the same SGX TCB, so QVL's sgxLevel is this one, and a
+ * TDX TCB it does not reach); its own level at |status|; and, where the
+ * SVNs allow, an older OutOfDate one. */
+static void add_levels(vouch_gen_tcb_info_opts *o, const vouch_gen_tcb_level *base,
+                       const char *status, bool tdx) {
+  if (strcmp(status, "UpToDate") != 0) {
+    vouch_gen_tcb_level *n = &o->levels[o->num_levels++];
+    *n = *base;
+    if (!(tdx && bump_tdx(n->tdx_svn))) {
+      if (n->comp_svn[0] < 255) {
+        n->comp_svn[0]++;
+      } else {
+        n->pcesvn++;
+      }
+    }
+    n->status = "UpToDate";
+  }
+  vouch_gen_tcb_level *m = &o->levels[o->num_levels++];
+  *m = *base;
+  m->status = status;
+  default_advisories(m);
+
+  if (base->comp_svn[0] > 0 || base->pcesvn > 0) { /* an older level */
+    vouch_gen_tcb_level *old = &o->levels[o->num_levels++];
+    *old = *base;
+    if (old->comp_svn[0] > 0) {
+      old->comp_svn[0]--;
+    } else {
+      old->pcesvn--;
+    }
+    if (old->tdx_svn[2] > 0) old->tdx_svn[2]--; /* TDX: older on that side too */
+    old->status = "OutOfDate";
+    default_advisories(old);
+  }
+}
+
 void vouch_gen_tcb_info_opts_default(vouch_gen_tcb_info_opts *o, const vouch_gen_platform *pl,
                                      const char *status) {
   vouch_gen_platform_opts po;
@@ -47,32 +98,7 @@ void vouch_gen_tcb_info_opts_default(vouch_gen_tcb_info_opts *o, const vouch_gen
   memcpy(base.comp_svn, f->comp_svn, 16);
   base.pcesvn = f->pcesvn;
 
-  if (strcmp(status, "UpToDate") != 0) { /* a newer level the platform does not reach */
-    vouch_gen_tcb_level *n = &o->levels[o->num_levels++];
-    *n = base;
-    if (n->comp_svn[0] < 255) {
-      n->comp_svn[0]++;
-    } else {
-      n->pcesvn++;
-    }
-    n->status = "UpToDate";
-  }
-  vouch_gen_tcb_level *m = &o->levels[o->num_levels++];
-  *m = base;
-  m->status = status;
-  default_advisories(m);
-
-  if (base.comp_svn[0] > 0 || base.pcesvn > 0) { /* an older level */
-    vouch_gen_tcb_level *old = &o->levels[o->num_levels++];
-    *old = base;
-    if (old->comp_svn[0] > 0) {
-      old->comp_svn[0]--;
-    } else {
-      old->pcesvn--;
-    }
-    old->status = "OutOfDate";
-    default_advisories(old);
-  }
+  add_levels(o, &base, status, false);
 }
 
 /* Advisory IDs of a TDX module level that is not UpToDate.  INTEL-SA-00615
@@ -83,19 +109,6 @@ static void module_advisories(vouch_gen_tcb_level *l) {
   if (strcmp(l->status, "UpToDate") == 0) return;
   l->advisory_ids[l->num_advisory_ids++] = "INTEL-SA-01036";
   l->advisory_ids[l->num_advisory_ids++] = "INTEL-SA-00615";
-}
-
-/* bump_tdx raises the first TDX component from 2 on below 255 (components
- * 0 and 1 are the module's, matched through the module identity); false
- * when all are 255. */
-static bool bump_tdx(uint8_t svn[16]) {
-  for (size_t i = 2; i < 16; i++) {
-    if (svn[i] < 255) {
-      svn[i]++;
-      return true;
-    }
-  }
-  return false;
 }
 
 void vouch_gen_tdx_tcb_info_opts_default(vouch_gen_tcb_info_opts *o, const vouch_gen_platform *pl,
@@ -119,37 +132,7 @@ void vouch_gen_tdx_tcb_info_opts_default(vouch_gen_tcb_info_opts *o, const vouch
   base.pcesvn = f->pcesvn;
   memcpy(base.tdx_svn, svn, 16);
 
-  if (strcmp(status, "UpToDate") != 0) {
-    /* A newer level: the same SGX TCB (so QVL's sgxLevel is this one), a
-     * TDX TCB the platform does not reach. */
-    vouch_gen_tcb_level *n = &o->levels[o->num_levels++];
-    *n = base;
-    if (!bump_tdx(n->tdx_svn)) {
-      if (n->comp_svn[0] < 255) {
-        n->comp_svn[0]++;
-      } else {
-        n->pcesvn++;
-      }
-    }
-    n->status = "UpToDate";
-  }
-  vouch_gen_tcb_level *m = &o->levels[o->num_levels++];
-  *m = base;
-  m->status = status;
-  default_advisories(m);
-
-  if (base.comp_svn[0] > 0 || base.pcesvn > 0) { /* an older level */
-    vouch_gen_tcb_level *old = &o->levels[o->num_levels++];
-    *old = base;
-    if (old->comp_svn[0] > 0) {
-      old->comp_svn[0]--;
-    } else {
-      old->pcesvn--;
-    }
-    if (old->tdx_svn[2] > 0) old->tdx_svn[2]--;
-    old->status = "OutOfDate";
-    default_advisories(old);
-  }
+  add_levels(o, &base, status, true);
 
   /* Intel's module: MRSIGNER zero, attributes 0, mask all ones. */
   memset(o->tdx_module.attributes_mask, 0xFF, 8);
