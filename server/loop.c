@@ -225,6 +225,24 @@ static bool want_recv(const conn *c) {
   return !c->stop_parsing && !c->parse_blocked && c->rlen < RECV_BUF;
 }
 
+/* format_addr writes |prefix|addr:port ([addr]:port for IPv6; "?:0" for
+ * anything else) into |out|. */
+static void format_addr(const struct sockaddr_storage *ss, const char *prefix, char *out,
+                        size_t cap) {
+  char host[INET6_ADDRSTRLEN] = "?";
+  unsigned port = 0;
+  if (ss->ss_family == AF_INET) {
+    const struct sockaddr_in *a = (const struct sockaddr_in *)ss;
+    inet_ntop(AF_INET, &a->sin_addr, host, sizeof host);
+    port = ntohs(a->sin_port);
+  } else if (ss->ss_family == AF_INET6) {
+    const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)ss;
+    inet_ntop(AF_INET6, &a->sin6_addr, host, sizeof host);
+    port = ntohs(a->sin6_port);
+  }
+  snprintf(out, cap, ss->ss_family == AF_INET6 ? "%s[%s]:%u" : "%s%s:%u", prefix, host, port);
+}
+
 /* conn_io starts what a connection needs after its state changed. */
 static void conn_io(conn *c) {
   server *s = c->s;
@@ -274,20 +292,8 @@ static void on_accepted(server *s, int fd) {
   if (s->log_fd >= 0) {
     struct sockaddr_storage ss;
     socklen_t sl = sizeof ss;
-    char host[INET6_ADDRSTRLEN] = "?";
-    unsigned port = 0;
-    if (getpeername(fd, (struct sockaddr *)&ss, &sl) == 0) {
-      if (ss.ss_family == AF_INET) {
-        struct sockaddr_in *a = (struct sockaddr_in *)&ss;
-        inet_ntop(AF_INET, &a->sin_addr, host, sizeof host);
-        port = ntohs(a->sin_port);
-      } else if (ss.ss_family == AF_INET6) {
-        struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
-        inet_ntop(AF_INET6, &a->sin6_addr, host, sizeof host);
-        port = ntohs(a->sin6_port);
-      }
-    }
-    snprintf(c->peer, sizeof c->peer, ss.ss_family == AF_INET6 ? "[%s]:%u" : "%s:%u", host, port);
+    if (getpeername(fd, (struct sockaddr *)&ss, &sl) != 0) ss.ss_family = AF_UNSPEC;
+    format_addr(&ss, "", c->peer, sizeof c->peer);
   }
   if (s->open_conns >= s->lim.max_connections) {
     /* Over the limit: a canned 503 and a lingering close, from the slack
@@ -841,19 +847,8 @@ static vouch_status open_listener(server *s, vouch_err *err) {
   freeaddrinfo(res);
   struct sockaddr_storage ss;
   socklen_t sl = sizeof ss;
-  char addr[INET6_ADDRSTRLEN] = "?";
-  unsigned p = 0;
-  if (getsockname(fd, (struct sockaddr *)&ss, &sl) == 0) {
-    if (ss.ss_family == AF_INET) {
-      inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, addr, sizeof addr);
-      p = ntohs(((struct sockaddr_in *)&ss)->sin_port);
-    } else {
-      inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, addr, sizeof addr);
-      p = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
-    }
-  }
-  snprintf(s->url, sizeof s->url, ss.ss_family == AF_INET6 ? "http://[%s]:%u" : "http://%s:%u",
-           addr, p);
+  if (getsockname(fd, (struct sockaddr *)&ss, &sl) != 0) ss.ss_family = AF_UNSPEC;
+  format_addr(&ss, "http://", s->url, sizeof s->url);
   s->listen_fd = fd;
   return VOUCH_OK;
 }
