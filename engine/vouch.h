@@ -151,8 +151,10 @@ void vouch_engine_poll(struct vouch_engine *e);
 int vouch_engine_notify_fd(const struct vouch_engine *e);
 /* vouch_engine_pending: items submitted whose callback has not run. */
 size_t vouch_engine_pending(const struct vouch_engine *e);
-/* vouch_engine_stats_get reads the counters so far (for submitted items:
- * items and by_verdict/by_policy count the callbacks run). */
+/* vouch_engine_stats_get reads the counters so far into |out|, which the
+ * caller zeroes: the counts of submitted items (items, by_verdict,
+ * by_policy: the callbacks run) are added to what |out| holds, so that a
+ * bulk run's own counts (vouch_engine_run) stay; the rest is assigned. */
 void vouch_engine_stats_get(struct vouch_engine *e, vouch_engine_stats *out);
 
 #endif /* VOUCH_H */

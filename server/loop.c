@@ -755,8 +755,7 @@ static void after_turn(server *s) {
       conn_io(c);
     }
     if (!s->submitted) break;
-    s->submitted = false;
-    submit_parked(s);
+    submit_parked(s); /* may submit more: the flush below takes them too */
     s->submitted = false;
     /* Latency over batch size: what this turn submitted goes now, if an
      * in-flight slot is free; if not, a notification brings us back.
