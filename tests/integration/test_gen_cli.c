@@ -338,24 +338,29 @@ static char *signed_object(const char *path) {
   return t;
 }
 
-/* (b) Same --seed and --now: byte-identical expected.ndjson and
- * MANIFEST.json, identical TCB Info and QE Identity texts, the same
- * collateral files, the same ids and signed quote bodies (keys and ECDSA
- * signatures are random).  The number of jobs does not matter. */
-static void test_deterministic(void **state) {
-  (void)state;
-  CLI_NEED(g_bin != NULL, "VOUCH_BIN");
+/* check_deterministic makes three corpora of |tee| with |args| in
+ * g_tmp/<name>-{a,b,c}: a with --seed 7 --jobs 1; b with --seed 99, then
+ * into the same directory --seed 7 --jobs 3 (the first corpus is replaced);
+ * c with --seed 8.  a and b must have byte-identical expected.ndjson and
+ * MANIFEST.json, the same collateral files (|must_have| among them) with
+ * identical signed texts (|num_signed| of them), the same ids and signed
+ * quote parts (|quotes| quotes, each differing from the previous in its
+ * first |distinct_len| bytes); c another expected.ndjson.  |a_out| gets a's
+ * path. */
+static void check_deterministic(const char *tee, const char *name, const char *args,
+                                size_t quotes, size_t num_signed, const char *const *must_have,
+                                size_t distinct_len, char *a_out, size_t a_cap) {
   char a[512], b[512], c[512];
-  snprintf(a, sizeof(a), "%s/det-a", g_tmp);
-  snprintf(b, sizeof(b), "%s/det-b", g_tmp);
-  snprintf(c, sizeof(c), "%s/det-c", g_tmp);
-  static const char kArgs[] =
-      "--platforms 24 --quotes 300 --enclaves 5 --now 2025-07-01T00:00:00Z --mix all -q";
-  assert_int_equal(cli_sh(NULL, "%s gen sgx --seed 7 %s --jobs 1 --out %s", g_bin, kArgs, a), 0);
-  /* Into the same directory twice: the first corpus is replaced. */
-  assert_int_equal(cli_sh(NULL, "%s gen sgx --seed 99 %s --out %s", g_bin, kArgs, b), 0);
-  assert_int_equal(cli_sh(NULL, "%s gen sgx --seed 7 %s --jobs 3 --out %s", g_bin, kArgs, b), 0);
-  assert_int_equal(cli_sh(NULL, "%s gen sgx --seed 8 %s --out %s", g_bin, kArgs, c), 0);
+  snprintf(a, sizeof(a), "%s/%s-a", g_tmp, name);
+  snprintf(b, sizeof(b), "%s/%s-b", g_tmp, name);
+  snprintf(c, sizeof(c), "%s/%s-c", g_tmp, name);
+  snprintf(a_out, a_cap, "%s", a);
+  assert_int_equal(cli_sh(NULL, "%s gen %s --seed 7 %s --jobs 1 --out %s", g_bin, tee, args, a),
+                   0);
+  assert_int_equal(cli_sh(NULL, "%s gen %s --seed 99 %s --out %s", g_bin, tee, args, b), 0);
+  assert_int_equal(cli_sh(NULL, "%s gen %s --seed 7 %s --jobs 3 --out %s", g_bin, tee, args, b),
+                   0);
+  assert_int_equal(cli_sh(NULL, "%s gen %s --seed 8 %s --out %s", g_bin, tee, args, c), 0);
 
   assert_int_equal(cli_sh(NULL, "cmp -s %s/expected.ndjson %s/expected.ndjson", a, b), 0);
   assert_int_equal(cli_sh(NULL, "cmp -s %s/MANIFEST.json %s/MANIFEST.json", a, b), 0);
@@ -366,8 +371,8 @@ static void test_deterministic(void **state) {
   assert_int_equal(cli_sh(&la, "cd %s/collateral && find . -type f | sort", a), 0);
   assert_int_equal(cli_sh(&lb, "cd %s/collateral && find . -type f | sort", b), 0);
   assert_string_equal(la, lb);
-  assert_non_null(strstr(la, "./intel/qe/17.json"));
-  size_t num_signed = 0;
+  for (size_t i = 0; must_have[i] != NULL; i++) assert_non_null(strstr(la, must_have[i]));
+  size_t got_signed = 0;
   for (char *line = la; *line;) {
     char *nl = strchr(line, '\n');
     *nl = '\0';
@@ -379,30 +384,46 @@ static void test_deterministic(void **state) {
       assert_string_equal(ta, tb);
       free(ta);
       free(tb);
-      num_signed++;
+      got_signed++;
     }
     line = nl + 1;
   }
-  assert_int_equal(num_signed, NUM_KINDS + 1); /* a TCB Info per kind, one QE Identity */
+  assert_int_equal(got_signed, num_signed);
   free(la);
   free(lb);
 
   json_t *ids_a, *ids_b;
   uint8_t *bodies_a, *bodies_b;
   size_t na, nb;
-  signed_bodies(a, "sgx", &ids_a, &bodies_a, &na);
-  signed_bodies(b, "sgx", &ids_b, &bodies_b, &nb);
-  assert_int_equal(na, 300);
-  assert_int_equal(nb, 300);
+  signed_bodies(a, tee, &ids_a, &bodies_a, &na);
+  signed_bodies(b, tee, &ids_b, &bodies_b, &nb);
+  assert_int_equal(na, quotes);
+  assert_int_equal(nb, quotes);
   assert_true(json_equal(ids_a, ids_b));
   assert_memory_equal(bodies_a, bodies_b, na * MAX_SIGNED);
-  /* Each quote differs (REPORTDATA from the seed and the index). */
   for (size_t i = 1; i < na; i++)
-    assert_memory_not_equal(bodies_a + (i - 1) * MAX_SIGNED, bodies_a + i * MAX_SIGNED, 432);
+    assert_memory_not_equal(bodies_a + (i - 1) * MAX_SIGNED, bodies_a + i * MAX_SIGNED,
+                            distinct_len);
   free(bodies_a);
   free(bodies_b);
   json_decref(ids_a);
   json_decref(ids_b);
+}
+
+/* (b) Same --seed and --now: byte-identical expected.ndjson and
+ * MANIFEST.json, identical TCB Info and QE Identity texts, the same
+ * collateral files, the same ids and signed quote bodies (keys and ECDSA
+ * signatures are random).  The number of jobs does not matter. */
+static void test_deterministic(void **state) {
+  (void)state;
+  CLI_NEED(g_bin != NULL, "VOUCH_BIN");
+  static const char *const kFiles[] = {"./intel/qe/17.json", NULL};
+  char a[512];
+  check_deterministic("sgx", "det",
+                      "--platforms 24 --quotes 300 --enclaves 5 --now 2025-07-01T00:00:00Z "
+                      "--mix all -q",
+                      300, NUM_KINDS + 1 /* a TCB Info per kind, one QE Identity */, kFiles,
+                      432 /* REPORTDATA from the seed and the index */, a, sizeof a);
 }
 
 /* (c) 10,000 quotes from 100 platforms, default mix: all affirming. */
@@ -640,61 +661,14 @@ static void test_tdx_every_kind(void **state) {
 static void test_tdx_deterministic(void **state) {
   (void)state;
   CLI_NEED(g_bin != NULL, "VOUCH_BIN");
-  char a[512], b[512], c[512];
-  snprintf(a, sizeof(a), "%s/tdx-det-a", g_tmp);
-  snprintf(b, sizeof(b), "%s/tdx-det-b", g_tmp);
-  snprintf(c, sizeof(c), "%s/tdx-det-c", g_tmp);
-  static const char kArgs[] =
-      "--platforms 20 --quotes 250 --enclaves 6 --now 2025-07-01T00:00:00Z --mix all -q";
-  assert_int_equal(cli_sh(NULL, "%s gen tdx --seed 7 %s --jobs 1 --out %s", g_bin, kArgs, a), 0);
-  assert_int_equal(cli_sh(NULL, "%s gen tdx --seed 99 %s --out %s", g_bin, kArgs, b), 0);
-  assert_int_equal(cli_sh(NULL, "%s gen tdx --seed 7 %s --jobs 3 --out %s", g_bin, kArgs, b), 0);
-  assert_int_equal(cli_sh(NULL, "%s gen tdx --seed 8 %s --out %s", g_bin, kArgs, c), 0);
-
-  assert_int_equal(cli_sh(NULL, "cmp -s %s/expected.ndjson %s/expected.ndjson", a, b), 0);
-  assert_int_equal(cli_sh(NULL, "cmp -s %s/MANIFEST.json %s/MANIFEST.json", a, b), 0);
-  assert_int_not_equal(cli_sh(NULL, "cmp -s %s/expected.ndjson %s/expected.ndjson", a, c), 0);
-  char *la, *lb;
-  assert_int_equal(cli_sh(&la, "cd %s/collateral && find . -type f | sort", a), 0);
-  assert_int_equal(cli_sh(&lb, "cd %s/collateral && find . -type f | sort", b), 0);
-  assert_string_equal(la, lb);
-  assert_non_null(strstr(la, "./intel/td_qe/17.json"));
-  assert_non_null(strstr(la, "./intel/tdx/tcbinfo/00806F050000/17.json"));
-  size_t num_signed = 0;
-  for (char *line = la; *line;) {
-    char *nl = strchr(line, '\n');
-    *nl = '\0';
-    if (strstr(line, ".json") != NULL) {
-      char pa[1024], pb[1024];
-      snprintf(pa, sizeof(pa), "%s/collateral/%s", a, line + 2);
-      snprintf(pb, sizeof(pb), "%s/collateral/%s", b, line + 2);
-      char *ta = signed_object(pa), *tb = signed_object(pb);
-      assert_string_equal(ta, tb);
-      free(ta);
-      free(tb);
-      num_signed++;
-    }
-    line = nl + 1;
-  }
-  assert_int_equal(num_signed, NUM_TDX_KINDS + 1); /* a TCB Info per kind, one TD_QE Identity */
-  free(la);
-  free(lb);
-
-  json_t *ids_a, *ids_b;
-  uint8_t *bodies_a, *bodies_b;
-  size_t na, nb;
-  signed_bodies(a, "tdx", &ids_a, &bodies_a, &na);
-  signed_bodies(b, "tdx", &ids_b, &bodies_b, &nb);
-  assert_int_equal(na, 250);
-  assert_int_equal(nb, 250);
-  assert_true(json_equal(ids_a, ids_b));
-  assert_memory_equal(bodies_a, bodies_b, na * MAX_SIGNED);
-  for (size_t i = 1; i < na; i++)
-    assert_memory_not_equal(bodies_a + (i - 1) * MAX_SIGNED, bodies_a + i * MAX_SIGNED, MAX_SIGNED);
-  free(bodies_a);
-  free(bodies_b);
-  json_decref(ids_a);
-  json_decref(ids_b);
+  static const char *const kFiles[] = {"./intel/td_qe/17.json",
+                                       "./intel/tdx/tcbinfo/00806F050000/17.json", NULL};
+  char a[512];
+  check_deterministic("tdx", "tdx-det",
+                      "--platforms 20 --quotes 250 --enclaves 6 --now 2025-07-01T00:00:00Z "
+                      "--mix all -q",
+                      250, NUM_TDX_KINDS + 1 /* a TCB Info per kind, one TD_QE Identity */,
+                      kFiles, MAX_SIGNED, a, sizeof a);
 
   /* Counts: per kind and per format they add up to --quotes and
    * --platforms; expected.ndjson has a line per quote, in id order. */
