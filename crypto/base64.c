@@ -207,6 +207,18 @@ void vouch_base64url_encode(vouch_buf *b, const uint8_t *data, size_t len) {
   encode(b, data, len, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_", false);
 }
 
+void vouch_json_string_b64url(vouch_json *j, const uint8_t *data, size_t len) {
+  vouch_buf t;
+  vouch_buf_init(&t, 0);
+  vouch_base64url_encode(&t, data, len);
+  if (vouch_buf_status(&t) == VOUCH_OK) {
+    vouch_json_string_len(j, t.data ? t.data : "", t.len);
+  } else {
+    vouch_json_null(j);
+  }
+  vouch_buf_free(&t);
+}
+
 void vouch_cert_pem_encode(vouch_buf *b, const uint8_t *der, size_t len) {
   /* 48 input bytes are exactly one 64-character line, so each chunk encodes
    * without padding except the last. */

@@ -49,6 +49,9 @@ VOUCH_MUST_CHECK vouch_status vouch_base64_decode_mime(const char *in, size_t in
 /* Encoders append to a builder: standard alphabet padded, URL-safe unpadded. */
 void vouch_base64_encode(vouch_buf *b, const uint8_t *data, size_t len);
 void vouch_base64url_encode(vouch_buf *b, const uint8_t *data, size_t len);
+/* vouch_json_string_b64url writes base64url(|data|) as a JSON string value
+ * (null if the encoding would pass the builder's default limit). */
+void vouch_json_string_b64url(vouch_json *j, const uint8_t *data, size_t len);
 /* vouch_cert_pem_encode appends DER certificate bytes as one PEM
  * "CERTIFICATE" block with 64-character lines (RFC 7468); check the
  * builder's status afterwards. */

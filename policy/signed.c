@@ -193,11 +193,7 @@ vouch_status vouch_policy_to_jws(const char *text, size_t len, const struct vouc
   vouch_json_init(&j, &payload);
   vouch_json_begin_object(&j);
   vouch_json_key(&j, "AttestationPolicy");
-  vouch_buf b64;
-  vouch_buf_init(&b64, 0);
-  vouch_base64url_encode(&b64, (const uint8_t *)text, len);
-  vouch_json_string_len(&j, b64.data ? b64.data : "", b64.len);
-  vouch_buf_free(&b64);
+  vouch_json_string_b64url(&j, (const uint8_t *)text, len);
   vouch_json_end_object(&j);
   vouch_json_init(&j, &header);
   vouch_json_begin_object(&j);

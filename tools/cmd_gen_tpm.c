@@ -56,12 +56,8 @@ static const kind kKinds[8] = {
 };
 
 static void put_b64(vouch_json *j, const char *key, const uint8_t *d, size_t n) {
-  vouch_buf t;
-  vouch_buf_init(&t, 0);
-  vouch_base64url_encode(&t, d, n);
   vouch_json_key(j, key);
-  vouch_json_string_len(j, t.data ? t.data : "", t.len);
-  vouch_buf_free(&t);
+  vouch_json_string_b64url(j, d, n);
 }
 
 /* one_quote appends the envelope of quote |i| to |out|. */

@@ -308,12 +308,8 @@ typedef struct {
 
 /* put_b64url writes the member |key|: |data| in base64url. */
 static void put_b64url(vouch_json *j, const char *key, const uint8_t *data, size_t n) {
-  vouch_buf t;
-  vouch_buf_init(&t, 0);
-  vouch_base64url_encode(&t, data, n);
   vouch_json_key(j, key);
-  vouch_json_string_len(j, t.data ? t.data : "", t.len);
-  vouch_buf_free(&t);
+  vouch_json_string_b64url(j, data, n);
 }
 
 /* finish_object hands over the JSON text built in |b| when |s| and the
@@ -996,12 +992,7 @@ static int cmd_envelope(int argc, char **argv) {
   }
   vouch_json_key(&j, "type");
   vouch_json_string(&j, type);
-  vouch_json_key(&j, "evidence");
-  vouch_buf b64;
-  vouch_buf_init(&b64, 0);
-  vouch_base64url_encode(&b64, quote, quote_len);
-  vouch_json_string_len(&j, vouch_buf_cstr(&b64), b64.len);
-  vouch_buf_free(&b64);
+  put_b64url(&j, "evidence", quote, quote_len);
   if (at) {
     char t[VOUCH_TIME_STR_LEN];
     vouch_time_format(at_v, t);

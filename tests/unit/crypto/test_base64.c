@@ -217,6 +217,25 @@ static void test_digests(void **state) {
   assert_int_equal(vouch_hash_len((vouch_hash)99), 0);
 }
 
+/* A base64url JSON string value: the unpadded URL alphabet, quoted. */
+static void test_json_string_b64url(void **state) {
+  (void)state;
+  static const uint8_t kData[] = {0xfb, 0xff, 0x01, 0x02};
+  vouch_buf b;
+  vouch_buf_init(&b, 0);
+  vouch_json j;
+  vouch_json_init(&j, &b);
+  vouch_json_begin_object(&j);
+  vouch_json_key(&j, "k");
+  vouch_json_string_b64url(&j, kData, sizeof kData);
+  vouch_json_key(&j, "empty");
+  vouch_json_string_b64url(&j, kData, 0);
+  vouch_json_end_object(&j);
+  assert_int_equal(vouch_buf_status(&b), VOUCH_OK);
+  assert_string_equal(vouch_buf_cstr(&b), "{\"k\":\"-_8BAg\",\"empty\":\"\"}");
+  vouch_buf_free(&b);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_rfc4648_vectors),
@@ -227,6 +246,7 @@ int main(void) {
       cmocka_unit_test(test_round_trip),
       cmocka_unit_test(test_cert_pem_layout),
       cmocka_unit_test(test_digests),
+      cmocka_unit_test(test_json_string_b64url),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
