@@ -116,6 +116,21 @@ void vouch_cache_set_hash_for_testing(struct vouch_cache *cache,
 
 /* ---- shard internals (mutex held) ---------------------------------------------- */
 
+size_t vouch_cache_longest_chain_for_testing(struct vouch_cache *c) {
+  size_t longest = 0;
+  for (size_t i = 0; i < c->num_shards; i++) {
+    shard *s = &c->shards[i];
+    pthread_mutex_lock(&s->mu);
+    for (size_t b = 0; b < s->num_buckets; b++) {
+      size_t n = 0;
+      for (const entry *e = s->buckets[b]; e != NULL; e = e->next) n++;
+      if (n > longest) longest = n;
+    }
+    pthread_mutex_unlock(&s->mu);
+  }
+  return longest;
+}
+
 static entry *find(shard *s, uint64_t lo, uint64_t hi, const uint8_t *key, size_t len) {
   if (s->num_buckets == 0) return NULL;
   for (entry *e = s->buckets[lo & (s->num_buckets - 1)]; e != NULL; e = e->next) {
@@ -211,7 +226,10 @@ static entry *insert(struct vouch_cache *c, shard *s, entry *e) {
 static entry *lock_and_find(struct vouch_cache *c, const uint8_t *key, size_t key_len,
                             uint64_t *lo, uint64_t *hi, shard **out_shard) {
   c->hash(key, key_len, lo, hi);
-  shard *s = &c->shards[*lo % c->num_shards];
+  /* The shard from the high half, the bucket (within the shard) from the
+   * low half: taking both from the same bits would leave all but
+   * 1/num_shards of each shard's buckets empty. */
+  shard *s = &c->shards[*hi % c->num_shards];
   pthread_mutex_lock(&s->mu);
   *out_shard = s;
   return find(s, *lo, *hi, key, key_len);

@@ -129,6 +129,9 @@ void vouch_cache_sig_store(struct vouch_cache *c, const uint8_t *key, size_t key
 void vouch_cache_stats_get(const struct vouch_cache *c, vouch_cache_stats *out);
 /* vouch_cache_memo adapts the cache to the DCAP verifier's memo. */
 vouch_dcap_memo vouch_cache_memo(struct vouch_cache *c);
+/* For tests: the longest bucket chain of any shard (a well-spread table
+ * keeps it at a few entries whatever the number of entries). */
+size_t vouch_cache_longest_chain_for_testing(struct vouch_cache *c);
 /* For tests: replace the hash (to force collisions). */
 void vouch_cache_set_hash_for_testing(struct vouch_cache *c,
                                       void (*hash)(const uint8_t *key, size_t len, uint64_t *lo,

@@ -93,6 +93,32 @@ static void test_forced_collision(void **state) {
   vouch_cache_free(c);
 }
 
+/* 20,000 entries over 64 shards: with the shard and the bucket taken
+ * from different bits of the hash every bucket is used, and no chain
+ * grows past a few entries (taking both from the same bits once left
+ * chains ~40 long, a walk on every lookup). */
+static void test_buckets_spread(void **state) {
+  (void)state;
+  struct vouch_cache *c = vouch_cache_new(&(vouch_cache_config){.shards = 64});
+  assert_non_null(c);
+  for (uint32_t i = 0; i < 20000; i++) {
+    uint8_t key[16] = {0};
+    memcpy(key, &i, sizeof i);
+    vouch_cache_sig_store(c, key, sizeof key, 1);
+  }
+  for (uint32_t i = 0; i < 20000; i += 997) {
+    uint8_t key[16] = {0};
+    memcpy(key, &i, sizeof i);
+    int r = 0;
+    assert_true(vouch_cache_sig_lookup(c, key, sizeof key, &r));
+    assert_int_equal(r, 1);
+  }
+  size_t longest = vouch_cache_longest_chain_for_testing(c);
+  assert_true(longest >= 1);
+  assert_true(longest <= 10);
+  vouch_cache_free(c);
+}
+
 static void test_eviction_keeps_users_safe(void **state) {
   (void)state;
   vouch_cache_config cfg = {.max_entries = 8, .shards = 1};
@@ -241,6 +267,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_hit_builds_once),
       cmocka_unit_test(test_forced_collision),
+      cmocka_unit_test(test_buckets_spread),
       cmocka_unit_test(test_eviction_keeps_users_safe),
       cmocka_unit_test(test_concurrent),
       cmocka_unit_test(test_collision_through_verifier),
