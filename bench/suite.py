@@ -23,7 +23,8 @@ against a peer, in one run (bench/run.sh builds and calls this).
    evidence type's runs.  ratio = items/s / bound (wall clock); cpu-ratio
    = items per CPU-second of the process / per-core bound (insensitive to
    time other tenants take from the machine; the I/O thread counts).
-3. The server: `vouch serve --workers 1` pinned to CPU 0, `vouch loadgen`
+3. The server: `vouch serve --workers 0` (verification on the event loop's
+   own thread, the one-process-per-core configuration) pinned to CPU 0, `vouch loadgen`
    pinned to CPU 1, SGX quotes from distinct platforms: the highest constant
    arrival rate whose p99 latency stays <= 10 ms with no error (searched
    geometrically, then bisected), for ES256 and RS256 tokens, against the
@@ -265,7 +266,7 @@ def start_server(a, alg, gen_dir, state):
     err_path = os.path.join(a.work, f"serve-{alg}.err")
     errf = open(err_path, "w")
     pin = ["taskset", "-c", "0"] if ncpu() >= 2 else []
-    p = subprocess.Popen(pin + [a.vouch, "serve", "--listen", "127.0.0.1:0", "--workers", "1",
+    p = subprocess.Popen(pin + [a.vouch, "serve", "--listen", "127.0.0.1:0", "--workers", "0",
                                 "--token-alg", alg, "--state-dir", state,
                                 "--collateral", os.path.join(gen_dir, "collateral"),
                                 "--trust-anchor", os.path.join(gen_dir, "trust-anchor.pem")],
@@ -302,7 +303,7 @@ def probe(a, url, corpus, rate, seconds):
 
 
 def server(a, lim):
-    log("== 3. vouch serve on one core (CPU 0, --workers 1), loadgen on CPU 1")
+    log("== 3. vouch serve on one core (CPU 0, --workers 0), loadgen on CPU 1")
     if ncpu() < 2:
         log("   note: one CPU only: server and loadgen share it")
     gen_dir = os.path.join(a.work, "serve-gen")
@@ -499,7 +500,7 @@ def markdown(res):
         out.append(f"| {k.upper()} | — | not run: {why} | | | | | |")
     out += ["", "Bounds per core: " + "; ".join(
         f"{k.upper()} {v}" for k, v in BOUND_TEXT.items()) + ".", ""]
-    out += [f"**Server** (`vouch serve --workers 1` on CPU 0, `vouch loadgen` on CPU 1, "
+    out += [f"**Server** (`vouch serve --workers 0` on CPU 0, `vouch loadgen` on CPU 1, "
             f"open loop, SGX quotes of 1000 platforms): highest rate with p99 ≤ "
             f"{P99_TARGET_MS:g} ms and no error:", "",
             "| token | one-core bound | max rate | ratio | p50 / p99 / p99.9 at that rate |",

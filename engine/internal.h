@@ -60,7 +60,8 @@ struct vouch_engine {
   struct vouch_cache *cache; /* NULL with no_cache */
   vouch_dcap_memo memo;
   worker *workers;
-  size_t num_workers;
+  size_t num_workers;     /* threads started */
+  bool inline_ready;      /* inline_work: workers[0] is initialized, no thread */
   batch_queue work; /* loop -> workers */
   batch_queue done; /* workers -> loop */
   pthread_mutex_t free_mu;

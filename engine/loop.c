@@ -363,6 +363,10 @@ vouch_status vouch_engine_run(struct vouch_engine *e, const vouch_engine_input *
                               size_t num_inputs, int out_fd, uint64_t resume_skip,
                               vouch_engine_stats *stats, vouch_err *err) {
   memset(stats, 0, sizeof(*stats));
+  if (e->cfg.inline_work) {
+    return vouch_fail(err, VOUCH_E_ARG, "engine: a bulk run needs worker threads (inline_work "
+                                        "is for event loops that submit items)");
+  }
   loop l = {.e = e, .cfg = &e->cfg, .out_fd = out_fd, .resume_skip = resume_skip,
             .stats = stats, .err = err};
   l.cap = e->cfg.max_line + kChunk;

@@ -579,6 +579,7 @@ struct vouch_engine *vouch_engine_new(const vouch_engine_config *cfg, vouch_err 
   if (e->cfg.batch > 4096) e->cfg.batch = 4096;
   if (e->cfg.flush_ms == 0) e->cfg.flush_ms = 20;
   if (e->cfg.max_line == 0) e->cfg.max_line = VOUCH_LIMIT_LINE;
+  if (e->cfg.inline_work) e->cfg.jobs = 1; /* one worker state, no thread */
   e->max_in_flight = 2 * (size_t)e->cfg.jobs + 2;
   if (!e->cfg.no_cache) {
     vouch_cache_config cc = {.max_bytes = e->cfg.cache_bytes};
@@ -601,6 +602,10 @@ struct vouch_engine *vouch_engine_new(const vouch_engine_config *cfg, vouch_err 
       worker_cleanup(&e->workers[i]);
       goto fail;
     }
+    if (e->cfg.inline_work) {
+      e->inline_ready = true;
+      break;
+    }
     if (pthread_create(&e->workers[i].thread, NULL, worker_main, &e->workers[i]) != 0) {
       worker_cleanup(&e->workers[i]);
       goto fail;
@@ -621,6 +626,7 @@ void vouch_engine_free(struct vouch_engine *e) {
     pthread_join(e->workers[i].thread, NULL);
     worker_cleanup(&e->workers[i]);
   }
+  if (e->inline_ready) worker_cleanup(&e->workers[0]);
   free(e->workers);
   vouch_batch *b;
   while ((b = batch_queue_try_pop(&e->work)) != NULL) batch_free(b);
@@ -697,10 +703,16 @@ static void dispatch_filling(struct vouch_engine *e) {
   if (e->filling == NULL || e->filling->num_lines == 0) return;
   /* Keep at most max_in_flight out: collect first if needed. */
   while (e->in_flight >= e->max_in_flight) deliver(e, batch_queue_pop(&e->done));
-  e->filling->seq = e->next_seq++;
+  vouch_batch *b = e->filling;
+  e->filling = NULL; /* a callback may submit again: it starts a new batch */
+  b->seq = e->next_seq++;
   e->in_flight++;
-  batch_queue_push(&e->work, e->filling);
-  e->filling = NULL;
+  if (e->cfg.inline_work) {
+    process_batch(&e->workers[0], b);
+    deliver(e, b);
+    return;
+  }
+  batch_queue_push(&e->work, b);
 }
 
 vouch_status vouch_engine_submit(struct vouch_engine *e, const char *line, size_t len,

@@ -35,6 +35,9 @@ struct vouch_engine;
 
 typedef struct {
   unsigned jobs;          /* worker threads; 0 = online cores */
+  bool inline_work;       /* API mode only: no worker threads; each batch is verified on
+                             the thread that submits or flushes it (one core per event
+                             loop: no hand-off, no wake-ups); |jobs| is ignored */
   size_t batch;           /* items per batch; 0 = 64 */
   unsigned flush_ms;      /* dispatch a partial batch after this idle time; 0 = 20 */
   bool ordered;           /* results in input order (bounded reorder window) */

@@ -78,7 +78,9 @@ static const char kServeHelp[] =
     "                              time of each request (replaying stored evidence, tests with\n"
     "                              expired real collateral); tokens keep the real iat/exp\n"
     "  --allow-expired-collateral  keep verdicts on expired collateral (Intel QVL behaviour)\n"
-    "  --workers N                 verification threads (default: online cores)\n"
+    "  --workers N                 verification threads (default: online cores); 0 verifies\n"
+    "                              on the event loop's own thread: for one process per core\n"
+    "                              (pinned, behind a balancer), no hand-off between threads\n"
     "  --batch N                   most items per engine batch (default 64; a batch also\n"
     "                              leaves at the end of every loop turn)\n"
     "  --token-alg ALG             RS256 (default, as Azure), PS256, ES256 (much cheaper to\n"
@@ -228,11 +230,12 @@ int vouch_cmd_serve(int argc, char **argv) {
         }
         break;
       case O_WORKERS:
-        if (!vouch_parse_count(optarg, 1, 256, &v)) {
-          usage_error("--workers takes a number of threads from 1 to 256");
+        if (!vouch_parse_count(optarg, 0, 256, &v)) {
+          usage_error("--workers takes a number of threads from 0 (on the event loop) to 256");
           return S_USAGE;
         }
         cfg.engine.jobs = (unsigned)v;
+        cfg.engine.inline_work = v == 0;
         break;
       case O_BATCH:
         if (!vouch_parse_count(optarg, 1, 4096, &v)) {

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <jansson.h>
 #include <poll.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -487,6 +488,54 @@ static void test_submit_no_wait(void **state) {
   vouch_engine_free(e);
 }
 
+/* inline_work: no worker threads.  Each batch is verified on the thread
+ * that fills or flushes it, and its callbacks run before that call
+ * returns: results equal the single-item path's, in order, never refused
+ * (no window to fill), nothing pending after a try-flush, and the counters
+ * count them.  A bulk run refuses the mode (it needs workers). */
+static pthread_t g_submitter;
+static size_t g_off_thread;
+
+static void on_result_inline(void *user, const char *json, size_t len, int verdict) {
+  if (!pthread_equal(pthread_self(), g_submitter)) g_off_thread++;
+  on_result(user, json, len, verdict);
+}
+
+static void test_submit_inline(void **state) {
+  (void)state;
+  vouch_engine_config cfg = {
+      .at = NOW, .anchors = g_corpus.anchors, .inline_work = true, .jobs = 8, .batch = 5};
+  struct vouch_engine *e = vouch_engine_new(&cfg, NULL);
+  assert_non_null(e);
+  g_submitter = pthread_self();
+  g_off_thread = 0;
+  api_state s = {0};
+  vouch_item_opts o = {.no_wait = true};
+  for (size_t i = 0; i < g_corpus.num; i++) {
+    assert_int_equal(vouch_engine_submit_item(e, g_corpus.lines[i], strlen(g_corpus.lines[i]), &o,
+                                              on_result_inline, &s),
+                     VOUCH_OK);
+    /* A full batch was verified inside the call that filled it. */
+    assert_int_equal(s.next, (i + 1) / 5 * 5);
+  }
+  assert_true(vouch_engine_try_flush(e));
+  assert_int_equal(s.next, g_corpus.num);
+  assert_int_equal(vouch_engine_pending(e), 0);
+  assert_int_equal(s.bad, 0);
+  assert_int_equal(g_off_thread, 0);
+  vouch_engine_stats st = {0};
+  vouch_engine_stats_get(e, &st);
+  assert_int_equal(st.items, g_corpus.num);
+  assert_true(st.by_verdict[3] > 0); /* the corpus' malformed lines */
+
+  vouch_engine_stats bulk;
+  vouch_err err = {0};
+  vouch_engine_input in = {.name = g_input_path, .fd = -1, .size = -1};
+  assert_int_equal(vouch_engine_run(e, &in, 1, -1, 0, &bulk, &err), VOUCH_E_ARG);
+  assert_non_null(strstr(err.msg, "worker threads"));
+  vouch_engine_free(e);
+}
+
 /* With a policy: the engine's workers appraise exactly as the single-item
  * path does (decision, detail, issued claims), whatever the batching. */
 static void test_engine_with_policy(void **state) {
@@ -527,7 +576,7 @@ static void test_engine_with_policy(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_engine_matches_single_path), cmocka_unit_test(test_submit_api),
-      cmocka_unit_test(test_submit_no_wait),
+      cmocka_unit_test(test_submit_no_wait), cmocka_unit_test(test_submit_inline),
       cmocka_unit_test(test_engine_with_policy), /* last: it changes the reference */
   };
   return cmocka_run_group_tests_name("engine_equiv", tests, setup_corpus, teardown_corpus);

@@ -3,7 +3,8 @@
 # loadgen (--gen ... --gen-out), the server started on 127.0.0.1 port 0
 # with that run's collateral directory and trust anchor, then 2 s of load
 # at a modest rate from the written envelopes: every request must come
-# back 200 with a token, and the server's own count must agree.
+# back 200 with a token, and the server's own count must agree; once with
+# worker threads and once with verification on the event loop (--workers 0).
 # Usage: test_loadgen_serve.sh VOUCH_BINARY
 set -euo pipefail
 VOUCH=${1:?usage: test_loadgen_serve.sh VOUCH_BINARY}
@@ -17,33 +18,48 @@ trap 'if [ -n "$SRV_PID" ]; then kill -KILL "$SRV_PID" 2>/dev/null || true; fi; 
 "$VOUCH" loadgen --gen sgx:platforms=4,quotes=200 --gen-out "$WORK/gen" 2> "$WORK/gen.err" ||
   { cat "$WORK/gen.err" >&2; exit 1; }
 ok "generated 200 quotes from 4 platforms, with collateral and trust anchor"
-start_server lg --state-dir "$WORK/state" --collateral "$WORK/gen/collateral" \
-  --trust-anchor "$WORK/gen/trust-anchor.pem" --token-alg ES256 --workers 2
-ok "server up at $SRV_URL"
-rc=0
-"$VOUCH" loadgen --target "$SRV_URL" --corpus "$WORK/gen/evidence.ndjson" --rate 100 \
-  --duration 2 --connections 8 --json > "$WORK/run.json" 2> "$WORK/run.err" || rc=$?
-[ "$rc" -eq 0 ] && ok "loadgen exited 0" || bad "loadgen exited $rc: $(cat "$WORK/run.err")"
-if "$PY" - "$WORK/run.json" <<'PYEOF'
+# load_and_check WORKERS NAME: a server with --workers WORKERS, 2 s of load
+# at 100 rps, every request 200 with a token, and the server's /metrics
+# count agreeing.
+load_and_check() {
+  local workers=$1 name=$2
+  start_server "$name" --state-dir "$WORK/state-$name" --collateral "$WORK/gen/collateral" \
+    --trust-anchor "$WORK/gen/trust-anchor.pem" --token-alg ES256 --workers "$workers"
+  ok "server (--workers $workers) up at $SRV_URL"
+  if [ "$workers" = 0 ]; then
+    # Verification runs on the event loop itself: one thread in all.
+    threads=$(sed -n 's/^Threads:[[:space:]]*//p' "/proc/$SRV_PID/status")
+    [ "$threads" = 1 ] && ok "--workers 0: the server runs on one thread" ||
+      bad "--workers 0: the server has $threads threads, not 1"
+  fi
+  rc=0
+  "$VOUCH" loadgen --target "$SRV_URL" --corpus "$WORK/gen/evidence.ndjson" --rate 100 \
+    --duration 2 --connections 8 --json > "$WORK/run.json" 2> "$WORK/run.err" || rc=$?
+  [ "$rc" -eq 0 ] && ok "loadgen exited 0" || bad "loadgen exited $rc: $(cat "$WORK/run.err")"
+  if "$PY" - "$WORK/run.json" <<'PYEOF'
 import json, sys
 d = json.load(open(sys.argv[1]))
 assert d["requests"] == 200 and d["ok"] == 200 and d["errors"] == 0, d
 assert abs(d["rps"] - 100) <= 10, d["rps"]
 assert d["latency_ms"]["p50"] > 0, d
 PYEOF
-then ok "2 s at 100 rps against vouch serve: 200 requests, 200 ok, zero errors"
-else bad "run: $(cat "$WORK/run.json") $(cat "$WORK/run.err")"; fi
+  then ok "2 s at 100 rps against vouch serve --workers $workers: 200 requests, 200 ok, zero errors"
+  else bad "run: $(cat "$WORK/run.json") $(cat "$WORK/run.err")"; fi
 
-# The server answered as many attest requests with 200 (its /metrics).
-code=$(call GET /metrics)
-n=$(sed -n 's/^vouch_http_requests_total{route="\/attest\/SgxEnclave",status="200"} \([0-9]*\)$/\1/p' \
-  "$WORK/body")
-if [ "$code" != 200 ] || [ -z "$n" ]; then
-  echo "note: /metrics has no attest 200 counter this test can read; count not compared"
-elif [ "$n" -eq 200 ]; then
-  ok "the server's /metrics count 200 attest requests answered 200"
-else
-  bad "the server counted $n attest requests answered 200, loadgen 200"
-fi
-stop_server
+  # The server answered as many attest requests with 200 (its /metrics).
+  code=$(call GET /metrics)
+  n=$(sed -n 's/^vouch_http_requests_total{route="\/attest\/SgxEnclave",status="200"} \([0-9]*\)$/\1/p' \
+    "$WORK/body")
+  if [ "$code" != 200 ] || [ -z "$n" ]; then
+    echo "note: /metrics has no attest 200 counter this test can read; count not compared"
+  elif [ "$n" -eq 200 ]; then
+    ok "the server's /metrics count 200 attest requests answered 200"
+  else
+    bad "the server counted $n attest requests answered 200, loadgen 200"
+  fi
+  stop_server
+}
+
+load_and_check 2 lg
+load_and_check 0 lg-inline
 finish
