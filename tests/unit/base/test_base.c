@@ -145,6 +145,57 @@ static void test_builder_sticky(void **state) {
   vouch_buf_free(&z);
 }
 
+/* ref_escape: the JSON string writer's rules, one byte at a time. */
+static void ref_escape(vouch_buf *b, const char *s, size_t len) {
+  vouch_buf_putc(b, '"');
+  for (size_t i = 0; i < len; i++) {
+    unsigned char c = (unsigned char)s[i];
+    const char *shorts = "\"\"\\\\\nn\rr\tt\bb\ff";
+    const char *hit = NULL;
+    for (const char *p = shorts; *p && !hit; p += 2) {
+      if ((unsigned char)*p == c) hit = p;
+    }
+    if (hit) {
+      vouch_buf_putc(b, '\\');
+      vouch_buf_putc(b, hit[1]);
+    } else if (c < 0x20 || c == 0x7f) {
+      vouch_buf_printf(b, "\\u00%02x", c);
+    } else {
+      vouch_buf_putc(b, (char)c);
+    }
+  }
+  vouch_buf_putc(b, '"');
+}
+
+/* Every byte JSON escapes, at every position of strings longer and
+ * shorter than the writer's eight-byte steps, next to UTF-8: the writer
+ * agrees with the byte-at-a-time rules. */
+static void test_json_string_escapes(void **state) {
+  (void)state;
+  vouch_buf got, want;
+  vouch_buf_init(&got, 0);
+  vouch_buf_init(&want, 0);
+  for (int c = 0; c < 256; c++) {
+    if (!(c < 0x20 || c == '"' || c == '\\' || c == 0x7f || c == 0xc3)) continue;
+    for (size_t len = 1; len <= 21; len += 4) {
+      for (size_t pos = 0; pos < len; pos++) {
+        char s[32];
+        for (size_t i = 0; i < len; i++) s[i] = (char)('a' + i % 26);
+        s[pos] = (char)c;
+        if (c == 0xc3 && pos + 1 < len) s[pos + 1] = (char)0xa9; /* U+00E9 */
+        vouch_buf_reset(&got);
+        vouch_buf_reset(&want);
+        vouch_buf_json_string(&got, s, len);
+        ref_escape(&want, s, len);
+        assert_int_equal(got.len, want.len);
+        assert_memory_equal(got.data, want.data, want.len);
+      }
+    }
+  }
+  vouch_buf_free(&got);
+  vouch_buf_free(&want);
+}
+
 static void test_json_writer(void **state) {
   (void)state;
   vouch_buf b;
@@ -361,7 +412,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_cursor_reads),      cmocka_unit_test(test_cursor_u64_and_sub),
       cmocka_unit_test(test_der),               cmocka_unit_test(test_builder_sticky),
-      cmocka_unit_test(test_json_writer),       cmocka_unit_test(test_scanner_spans),
+      cmocka_unit_test(test_json_writer), cmocka_unit_test(test_json_string_escapes),      cmocka_unit_test(test_scanner_spans),
       cmocka_unit_test(test_scanner_vs_jansson), cmocka_unit_test(test_scanner_depth_limit),
       cmocka_unit_test(test_unescape),          cmocka_unit_test(test_time),
       cmocka_unit_test(test_hex_and_errors),
