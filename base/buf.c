@@ -3,6 +3,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "base/base.h"
 
@@ -94,20 +97,31 @@ void vouch_buf_hex(vouch_buf *b, const uint8_t *data, size_t len) {
   b->data[b->len] = '\0';
 }
 
-/* plain_prefix: how many bytes from |s| JSON takes as they are (not '"',
- * '\\', a control byte or DEL), eight at a time (SWAR): tokens and
- * base64 claims are kilobytes of such bytes. */
-static size_t plain_prefix(const char *s, size_t len) {
-  const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+size_t vouch_json_plain_prefix(const char *s, size_t len) {
   size_t i = 0;
+#if defined(__SSE2__)
+  const __m128i quote = _mm_set1_epi8('"'), backslash = _mm_set1_epi8('\\');
+  const __m128i del = _mm_set1_epi8(0x7f), ctl_max = _mm_set1_epi8(0x1f);
+  for (; i + 16 <= len; i += 16) {
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+    /* max(v, 0x1f) == 0x1f exactly for the bytes <= 0x1f (unsigned). */
+    __m128i special = _mm_or_si128(
+        _mm_or_si128(_mm_cmpeq_epi8(v, quote), _mm_cmpeq_epi8(v, backslash)),
+        _mm_or_si128(_mm_cmpeq_epi8(v, del), _mm_cmpeq_epi8(_mm_max_epu8(v, ctl_max), ctl_max)));
+    int mask = _mm_movemask_epi8(special);
+    if (mask != 0) return i + (size_t)__builtin_ctz((unsigned)mask);
+  }
+#else
+  const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
   for (; i + 8 <= len; i += 8) {
     uint64_t w;
     memcpy(&w, s + i, 8);
-    uint64_t q = w ^ (ones * '"'), bs = w ^ (ones * '\\'), del = w ^ (ones * 0x7f);
-    uint64_t special = ((q - ones) & ~q) | ((bs - ones) & ~bs) | ((del - ones) & ~del) |
+    uint64_t q = w ^ (ones * '"'), bs = w ^ (ones * '\\'), dl = w ^ (ones * 0x7f);
+    uint64_t special = ((q - ones) & ~q) | ((bs - ones) & ~bs) | ((dl - ones) & ~dl) |
                        ((w - ones * 0x20) & ~w);
     if (special & highs) break;
   }
+#endif
   for (; i < len; i++) {
     unsigned char c = (unsigned char)s[i];
     if (c < 0x20 || c == '"' || c == '\\' || c == 0x7f) break;
@@ -120,7 +134,7 @@ void vouch_buf_json_string(vouch_buf *b, const char *s, size_t len) {
   vouch_buf_putc(b, '"');
   size_t i = 0;
   while (i < len) {
-    size_t run = plain_prefix(s + i, len - i);
+    size_t run = vouch_json_plain_prefix(s + i, len - i);
     vouch_buf_append(b, s + i, run);
     i += run;
     if (i == len) break;

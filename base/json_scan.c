@@ -32,8 +32,8 @@ static bool is_hex(char ch) {
 }
 
 /* is_plain: a byte a string may hold as it is (not '"', not '\\', not a
- * control character).  Long strings (base64 evidence) are skipped by this
- * test alone, four bytes per step. */
+ * control character); after vouch_json_plain_prefix has taken the long
+ * runs. */
 static inline bool is_plain(char ch) {
   unsigned char c = (unsigned char)ch;
   return c >= 0x20 && c != '"' && c != '\\';
@@ -45,17 +45,9 @@ static bool skip_string(scan *sc) {
   sc->pos++;
   while (!at_end(sc)) {
     size_t p = sc->pos, end = sc->len;
-    /* Eight bytes at a time (SWAR): stop at the first word holding a '"',
-     * a '\\' or a control byte, then finish byte by byte. */
-    while (p + 8 <= end) {
-      uint64_t w;
-      memcpy(&w, sc->s + p, 8);
-      const uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
-      uint64_t q = w ^ (ones * '"'), b = w ^ (ones * '\\');
-      uint64_t special = ((q - ones) & ~q) | ((b - ones) & ~b) | ((w - ones * 0x20) & ~w);
-      if (special & highs) break;
-      p += 8;
-    }
+    /* Long runs in bulk (DEL, which a string may hold, ends a run early:
+     * the byte loop below takes it). */
+    p += vouch_json_plain_prefix(sc->s + p, end - p);
     while (p < end && is_plain(sc->s[p])) p++;
     sc->pos = p;
     if (at_end(sc)) break;

@@ -103,17 +103,22 @@ static vouch_status decode(const char *in, size_t in_len, bool skip_ws, uint8_t 
   return finish_group(acc, rem, out, o, out_len);
 }
 
-/* g_merged folds kDecode and kClass into one lookup for the hot loop:
- * bits 0-5 the value, bit 6/7 the alphabet (kStd/kUrl << 6), bit 8 "not a
- * base64 character". */
-enum { kBadBit = 1u << 8 };
-static uint16_t g_merged[256];
-static pthread_once_t g_merged_once = PTHREAD_ONCE_INIT;
+/* g_shifted[k][c] is character |c| in position |k| of a group of four,
+ * already shifted into place in the group's 24 bits (k = 0: bits 18-23),
+ * with the flags in the top byte: kBadBit for a character outside both
+ * alphabets, kStd/kUrl << 25 for the alphabet-specific ones.  A group is
+ * then four lookups ORed together, its flags above its three bytes. */
+enum { kBadBit = 1u << 24, kClassShift = 25 };
+static uint32_t g_shifted[4][256];
+static pthread_once_t g_shifted_once = PTHREAD_ONCE_INIT;
 
-static void build_merged(void) {
+static void build_shifted(void) {
   for (int c = 0; c < 256; c++) {
-    g_merged[c] = kDecode[c] == 0 ? kBadBit
-                                  : (uint16_t)((kDecode[c] - 1) | (unsigned)kClass[c] << 6);
+    for (int k = 0; k < 4; k++) {
+      g_shifted[k][c] = kDecode[c] == 0 ? kBadBit
+                                        : (uint32_t)(kDecode[c] - 1) << (18 - 6 * k) |
+                                              (uint32_t)kClass[c] << kClassShift;
+    }
   }
 }
 
@@ -134,15 +139,14 @@ static vouch_status decode_compact(const char *in, size_t in_len, uint8_t *out, 
   VOUCH_ENSURE(pad == 0 || (n + pad) % 4 == 0, VOUCH_E_BASE64);
   size_t need = n / 4 * 3 + (rem ? rem - 1 : 0);
   VOUCH_ENSURE(need <= out_cap && (out != NULL || need == 0), VOUCH_E_ARG);
-  pthread_once(&g_merged_once, build_merged);
+  pthread_once(&g_shifted_once, build_shifted);
   const unsigned char *u = (const unsigned char *)in;
-  unsigned flags = 0; /* kBad / kStd / kUrl bits seen, shifted by 6 */
+  uint32_t flags = 0; /* kBadBit and the alphabet bits seen */
   size_t i = 0, o = 0;
   for (; i + 4 <= n; i += 4) {
-    unsigned a = g_merged[u[i]], b = g_merged[u[i + 1]], c = g_merged[u[i + 2]],
-             d = g_merged[u[i + 3]];
-    flags |= a | b | c | d;
-    uint32_t v = (a & 63) << 18 | (b & 63) << 12 | (c & 63) << 6 | (d & 63);
+    uint32_t v = g_shifted[0][u[i]] | g_shifted[1][u[i + 1]] | g_shifted[2][u[i + 2]] |
+                 g_shifted[3][u[i + 3]];
+    flags |= v;
     out[o] = (uint8_t)(v >> 16);
     out[o + 1] = (uint8_t)(v >> 8);
     out[o + 2] = (uint8_t)v;
@@ -150,13 +154,12 @@ static vouch_status decode_compact(const char *in, size_t in_len, uint8_t *out, 
   }
   uint32_t acc = 0;
   for (; i < n; i++) {
-    unsigned a = g_merged[u[i]];
-    flags |= a;
-    acc = acc << 6 | (a & 63);
+    uint32_t v = g_shifted[3][u[i]]; /* the value in the low six bits */
+    flags |= v;
+    acc = acc << 6 | (v & 63);
   }
-  unsigned zero = flags & kBadBit;
-  unsigned cls = (flags >> 6) & (kStd | kUrl);
-  VOUCH_ENSURE(!zero && cls != (kStd | kUrl), VOUCH_E_BASE64);
+  unsigned cls = (flags >> kClassShift) & (kStd | kUrl);
+  VOUCH_ENSURE(!(flags & kBadBit) && cls != (kStd | kUrl), VOUCH_E_BASE64);
   return finish_group(acc, rem, out, o, out_len);
 }
 
