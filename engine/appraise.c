@@ -209,12 +209,12 @@ void vouch_write_result(const vouch_appraisal *a, const vouch_envelope *env,
                         const vouch_result *r, vouch_json *j) {
   const char *id = env && env->has_id ? env->id : NULL;
   size_t id_len = env && env->has_id ? env->id_len : 0;
-  if (!a || (!a->ev && !a->token_wanted)) {
+  if (!a || (!a->ev && !a->token_wanted && !a->brief)) {
     vouch_result_write_json(r, id, id_len, j);
     return;
   }
   write_ctx w = {.a = a};
   vouch_result_ext ext = {.ctx = &w, .claims = ext_claims, .members = ext_members,
-                          .shadows = ext_shadows};
+                          .shadows = ext_shadows, .brief = a->brief};
   vouch_result_write_json_ext(r, id, id_len, &ext, j);
 }

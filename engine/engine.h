@@ -156,6 +156,8 @@ typedef struct {
   bool token_wanted;             /* results carry "token" (null when none) */
   const char *token;             /* the compact JWS, or NULL */
   size_t token_len;
+  bool brief;                    /* write no "claims" or "collateral" (the token
+                                    carries them; see vouch_item_opts.brief_result) */
 } vouch_appraisal;
 
 const char *vouch_appraisal_name(vouch_appraisal_outcome o); /* "permit", "deny", "error" */

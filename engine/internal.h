@@ -18,6 +18,7 @@ typedef struct {
   void *user;
   struct vouch_policy *policy; /* API mode: this item's policy (a reference), or NULL */
   bool unsigned_token;         /* API mode: alg none (a draft policy) */
+  bool brief_result;           /* API mode: no "claims"/"collateral" in the result */
   struct vouch_cert *policy_signer; /* API mode: x-ms-policy-signer (a reference), or NULL */
   size_t out_off, out_len; /* the item's result in batch->out (without newline) */
   int verdict;             /* the item's vouch_verdict */

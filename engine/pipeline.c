@@ -421,6 +421,7 @@ static void process_batch(worker *w, vouch_batch *b) {
     if (policy && !w->policy_eval) w->policy_eval = vouch_policy_eval_new(); /* NULL: no policy */
     vouch_appraisal a;
     vouch_appraise(policy, w->policy_eval, r, &a);
+    a.brief = l->brief_result;
     if (w->e->cfg.token && policy) {
       vouch_token_config tc = *w->e->cfg.token;
       if (l->unsigned_token) tc.unsigned_token = true;
@@ -748,6 +749,7 @@ vouch_status vouch_engine_submit_item(struct vouch_engine *e, const char *line, 
     if (opts->policy_signer) vouch_cert_up_ref(opts->policy_signer);
     l->policy_signer = opts->policy_signer;
     l->unsigned_token = opts->unsigned_token;
+    l->brief_result = opts->brief_result;
   }
   e->pending_items++;
   if (e->filling->num_lines >= e->cfg.batch) {

@@ -143,6 +143,8 @@ void vouch_result_write_json_ext(const vouch_result *r, const char *id, size_t i
   vouch_json_begin_array(j);
   for (size_t i = 0; i < r->num_advisory_ids; i++) vouch_json_string(j, r->advisory_ids[i]);
   vouch_json_end_array(j);
+  bool brief = ext != NULL && ext->brief;
+  if (brief) goto after_claims;
   vouch_json_key(j, "claims");
   vouch_json_begin_object(j);
   for (size_t i = 0; i < r->num_claims; i++) {
@@ -161,6 +163,7 @@ void vouch_result_write_json_ext(const vouch_result *r, const char *id, size_t i
   }
   if (ext && ext->claims) ext->claims(ext->ctx, j);
   vouch_json_end_object(j);
+after_claims:
   if (ext && ext->members) ext->members(ext->ctx, j);
   vouch_json_key(j, "error");
   if (r->error.code != VOUCH_OK) {
@@ -184,13 +187,15 @@ void vouch_result_write_json_ext(const vouch_result *r, const char *id, size_t i
   } else {
     vouch_json_null(j);
   }
-  vouch_json_key(j, "collateral");
-  vouch_json_begin_object(j);
-  for (size_t i = 0; i < r->num_items; i++) {
-    vouch_json_key(j, r->items[i].name);
-    vouch_json_hex(j, r->items[i].sha256, 32);
+  if (!brief) {
+    vouch_json_key(j, "collateral");
+    vouch_json_begin_object(j);
+    for (size_t i = 0; i < r->num_items; i++) {
+      vouch_json_key(j, r->items[i].name);
+      vouch_json_hex(j, r->items[i].sha256, 32);
+    }
+    vouch_json_end_object(j);
   }
-  vouch_json_end_object(j);
   if (r->overflow) {
     vouch_json_key(j, "truncated");
     vouch_json_bool(j, true);

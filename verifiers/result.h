@@ -96,6 +96,8 @@ typedef struct {
   void (*claims)(void *ctx, vouch_json *j);
   void (*members)(void *ctx, vouch_json *j);
   bool (*shadows)(void *ctx, const char *name);
+  bool brief; /* leave out "claims" and "collateral" (a caller that wants only the
+                 verdict, the policy's outcome and the token) */
 } vouch_result_ext;
 
 void vouch_result_write_json_ext(const vouch_result *r, const char *id, size_t id_len,
