@@ -143,27 +143,27 @@ void vouch_result_write_json_ext(const vouch_result *r, const char *id, size_t i
   vouch_json_begin_array(j);
   for (size_t i = 0; i < r->num_advisory_ids; i++) vouch_json_string(j, r->advisory_ids[i]);
   vouch_json_end_array(j);
-  bool brief = ext != NULL && ext->brief;
-  if (brief) goto after_claims;
-  vouch_json_key(j, "claims");
-  vouch_json_begin_object(j);
-  for (size_t i = 0; i < r->num_claims; i++) {
-    const vouch_claim *c = &r->claims[i];
-    if (ext && ext->shadows && ext->shadows(ext->ctx, c->name)) continue;
-    vouch_json_key(j, c->name);
-    switch (c->kind) {
-      case VOUCH_CLAIM_HEX: vouch_json_hex(j, r->arena + c->off, c->len); break;
-      case VOUCH_CLAIM_INT: vouch_json_int(j, c->i); break;
-      case VOUCH_CLAIM_BOOL: vouch_json_bool(j, c->b); break;
-      case VOUCH_CLAIM_STRING:
-        vouch_json_string_len(j, (const char *)r->arena + c->off, c->len);
-        break;
-      case VOUCH_CLAIM_JSON: vouch_json_raw(j, (const char *)r->arena + c->off, c->len); break;
+  bool brief = ext != NULL && ext->brief; /* no claims, no collateral */
+  if (!brief) {
+    vouch_json_key(j, "claims");
+    vouch_json_begin_object(j);
+    for (size_t i = 0; i < r->num_claims; i++) {
+      const vouch_claim *c = &r->claims[i];
+      if (ext && ext->shadows && ext->shadows(ext->ctx, c->name)) continue;
+      vouch_json_key(j, c->name);
+      switch (c->kind) {
+        case VOUCH_CLAIM_HEX: vouch_json_hex(j, r->arena + c->off, c->len); break;
+        case VOUCH_CLAIM_INT: vouch_json_int(j, c->i); break;
+        case VOUCH_CLAIM_BOOL: vouch_json_bool(j, c->b); break;
+        case VOUCH_CLAIM_STRING:
+          vouch_json_string_len(j, (const char *)r->arena + c->off, c->len);
+          break;
+        case VOUCH_CLAIM_JSON: vouch_json_raw(j, (const char *)r->arena + c->off, c->len); break;
+      }
     }
+    if (ext && ext->claims) ext->claims(ext->ctx, j);
+    vouch_json_end_object(j);
   }
-  if (ext && ext->claims) ext->claims(ext->ctx, j);
-  vouch_json_end_object(j);
-after_claims:
   if (ext && ext->members) ext->members(ext->ctx, j);
   vouch_json_key(j, "error");
   if (r->error.code != VOUCH_OK) {
