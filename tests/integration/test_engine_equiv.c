@@ -622,8 +622,10 @@ static void test_engine_with_policy(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_engine_matches_single_path), cmocka_unit_test(test_submit_api),
-      cmocka_unit_test(test_submit_no_wait), cmocka_unit_test(test_submit_inline),
+      cmocka_unit_test(test_engine_matches_single_path),
+      cmocka_unit_test(test_submit_api),
+      cmocka_unit_test(test_submit_no_wait),
+      cmocka_unit_test(test_submit_inline),
       cmocka_unit_test(test_submit_brief),
       cmocka_unit_test(test_engine_with_policy), /* last: it changes the reference */
   };

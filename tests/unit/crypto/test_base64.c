@@ -165,9 +165,9 @@ static void test_compact_matches_mime(void **state) {
       x ^= x >> 7;
       x ^= x << 17;
       size_t k = (size_t)(x >> 33) % (sizeof kChars - 1);
-      if (rare == 1 && k >= 64) k = (size_t)(x >> 20) % 64;                /* std only */
-      if (rare == 2 && k >= 62) k = k % 2 ? 64 : 65;                       /* url-specific */
-      if (rare == 3) k = (size_t)(x >> 20) % 62;                            /* common */
+      if (rare == 1 && k >= 64) k = (size_t)(x >> 20) % 64; /* std only */
+      if (rare == 2 && k >= 62) k = k % 2 ? 64 : 65;        /* url-specific */
+      if (rare == 3) k = (size_t)(x >> 20) % 62;            /* common */
       in[i] = kChars[k];
     }
     if (rare && len > 2 && (x & 3) == 0) in[len - 1] = '=';
@@ -286,7 +286,8 @@ int main(void) {
       cmocka_unit_test(test_rejects),
       cmocka_unit_test(test_output_capacity),
       cmocka_unit_test(test_mime_skips_whitespace),
-      cmocka_unit_test(test_round_trip), cmocka_unit_test(test_compact_matches_mime),
+      cmocka_unit_test(test_round_trip),
+      cmocka_unit_test(test_compact_matches_mime),
       cmocka_unit_test(test_cert_pem_layout),
       cmocka_unit_test(test_digests),
       cmocka_unit_test(test_json_string_b64url),
