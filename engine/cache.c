@@ -114,8 +114,6 @@ void vouch_cache_set_hash_for_testing(struct vouch_cache *cache,
   cache->hash = hash ? hash : xxh3_hash;
 }
 
-/* ---- shard internals (mutex held) ---------------------------------------------- */
-
 size_t vouch_cache_longest_chain_for_testing(struct vouch_cache *c) {
   size_t longest = 0;
   for (size_t i = 0; i < c->num_shards; i++) {
@@ -130,6 +128,8 @@ size_t vouch_cache_longest_chain_for_testing(struct vouch_cache *c) {
   }
   return longest;
 }
+
+/* ---- shard internals (mutex held) ---------------------------------------------- */
 
 static entry *find(shard *s, uint64_t lo, uint64_t hi, const uint8_t *key, size_t len) {
   if (s->num_buckets == 0) return NULL;

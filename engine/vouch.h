@@ -135,7 +135,7 @@ typedef struct {
                                   "collateral": for a caller that answers with the
                                   token (which carries the claims) or the error,
                                   as the server does; writing and scanning them
-                                  again was a tenth of a request's time */
+                                  again was ~4% of a request's instructions */
 } vouch_item_opts;
 
 /* vouch_engine_submit_item is vouch_engine_submit with options. */
