@@ -338,6 +338,7 @@ void vouch_cache_stats_get(const struct vouch_cache *c, vouch_cache_stats *out) 
     out->bytes += s->bytes;
     pthread_mutex_unlock(&s->mu);
   }
+  out->budget_bytes = (uint64_t)c->max_bytes_per_shard * c->num_shards;
 }
 
 /* The dcap memo adapter. */

@@ -111,6 +111,7 @@ typedef struct {
   uint64_t hits, misses, evictions;
   uint64_t collisions; /* same hash, different bytes: counted, never served */
   uint64_t entries, bytes;
+  uint64_t budget_bytes; /* the configured bound (max_bytes) */
 } vouch_cache_stats;
 
 struct vouch_cache *vouch_cache_new(const vouch_cache_config *cfg);

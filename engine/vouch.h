@@ -81,6 +81,7 @@ typedef struct {
   uint64_t sig_batch_dups;  /* ... shared with another item of the same batch */
   uint64_t cache_hits, cache_misses, cache_evictions, cache_collisions, cache_entries;
   uint64_t cache_bytes;
+  uint64_t cache_budget;    /* its bound, bytes (cache_bytes' limit) */
   double seconds;
   bool used_io_uring;
 } vouch_engine_stats;

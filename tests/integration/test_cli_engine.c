@@ -22,6 +22,7 @@
 static const char *g_bin;
 static char g_dir[128];
 static char g_common[1024]; /* trust anchor, collateral, instant */
+static char g_loud[1024];   /* the same, with the summary on stderr */
 
 static int setup(void **state) {
   (void)state;
@@ -38,6 +39,7 @@ static int setup(void **state) {
            "--trust-anchor %s/corpus/trust-anchor.pem --collateral %s/corpus/collateral "
            "--at 2025-07-01T00:00:00Z -q",
            g_dir, g_dir);
+  snprintf(g_loud, sizeof(g_loud), "%.*s", (int)(strlen(g_common) - 3), g_common);
   /* The reference: one ordered run. */
   return cli_sh(NULL, "%s verify %s --ordered --jobs 2 -o %s/ref.ndjson %s/corpus/evidence.ndjson", g_bin,
             g_common, g_dir, g_dir) <= 2
@@ -141,6 +143,35 @@ static void test_kill_and_resume(void **state) {
 /* Results stream: a line written to a pipe that stays open comes back
  * before the input ends (the partial batch is flushed after a short idle
  * time, and results are written while input is awaited). */
+/* A cache budget far below what the corpus needs evicts platforms that
+ * come back later: they are verified again from their bytes, so the
+ * results are the same, and the summary says what happened and which
+ * option raises the budget. */
+static void test_small_cache_budget(void **state) {
+  (void)state;
+  CLI_NEED(g_bin != NULL, "VOUCH_BIN");
+  char *summary = NULL;
+  assert_true(cli_sh(&summary, "%s verify %s --ordered --jobs 2 --cache-mb 1 -o %s/small.ndjson "
+                 "%s/corpus/evidence.ndjson 2>&1 >/dev/null; exit 0",
+                 g_bin, g_loud, g_dir, g_dir) == 0);
+  assert_int_equal(cli_sh(NULL, "cmp -s %s/ref.ndjson %s/small.ndjson", g_dir, g_dir), 0);
+  assert_non_null(summary);
+  assert_non_null(strstr(summary, "the cache evicted"));
+  assert_non_null(strstr(summary, "within its 1 MiB budget"));
+  free(summary);
+  /* The default budget holds this corpus: no such line. */
+  char *quiet = NULL;
+  assert_true(cli_sh(&quiet, "%s verify %s --jobs 2 -o /dev/null %s/corpus/evidence.ndjson 2>&1 "
+                 ">/dev/null; exit 0",
+                 g_bin, g_loud, g_dir) == 0);
+  assert_non_null(quiet);
+  assert_null(strstr(quiet, "the cache evicted"));
+  free(quiet);
+  assert_int_equal(cli_sh(NULL, "%s verify --cache-mb 0 %s/corpus/evidence.ndjson 2>/dev/null",
+                          g_bin, g_dir),
+                   3);
+}
+
 static void test_streams_from_a_pipe(void **state) {
   (void)state;
   CLI_NEED(g_bin != NULL, "VOUCH_BIN");
@@ -189,6 +220,7 @@ int main(void) {
       cmocka_unit_test(test_shards_partition),
       cmocka_unit_test(test_kill_and_resume),
       cmocka_unit_test(test_streams_from_a_pipe),
+      cmocka_unit_test(test_small_cache_budget),
   };
   return cmocka_run_group_tests_name("cli_engine", tests, setup, teardown);
 }
