@@ -122,6 +122,45 @@ vouch_status vouch_anchors_add_pem(struct vouch_anchors *a, const char *pem, siz
   return s;
 }
 
+/* constrains_below: extensions by which a CA limits the names or policies
+ * of the certificates under it (RFC 5280 4.2.1.10, 4.2.1.11, 4.2.1.14,
+ * 4.2.1.5).  A split verification does not carry them down to the leaf. */
+static bool constrains_below(const X509 *x) {
+  static const int kNids[] = {NID_name_constraints, NID_policy_constraints,
+                              NID_inhibit_any_policy, NID_policy_mappings};
+  for (size_t i = 0; i < sizeof(kNids) / sizeof(kNids[0]); i++) {
+    if (X509_get_ext_by_NID(x, kNids[i], -1) >= 0) return true;
+  }
+  return false;
+}
+
+struct vouch_anchors *vouch_anchors_for_issuer(const struct vouch_anchors *anchors,
+                                               const uint8_t root_sha256[VOUCH_SHA256_LEN],
+                                               struct vouch_cert *ca) {
+  if (anchors == NULL || root_sha256 == NULL || ca == NULL) return NULL;
+  if (vouch_anchors_find(anchors, ca) != NULL) return NULL;
+  const struct vouch_cert *root = NULL;
+  for (size_t i = 0; i < anchors->num_certs && root == NULL; i++) {
+    if (memcmp(anchors->certs[i]->sha256, root_sha256, VOUCH_SHA256_LEN) == 0) {
+      root = anchors->certs[i];
+    }
+  }
+  if (root == NULL || constrains_below(root->x509)) return NULL;
+  struct vouch_anchors *a = vouch_anchors_new();
+  if (a == NULL) return NULL;
+  a->partial = true;
+  a->certs = malloc(sizeof(*a->certs));
+  if (a->certs == NULL || X509_STORE_add_cert(a->store, ca->x509) != 1) {
+    ERR_clear_error();
+    vouch_anchors_free(a);
+    return NULL;
+  }
+  vouch_cert_up_ref(ca);
+  a->certs[0] = ca;
+  a->num_certs = a->cap = 1;
+  return a;
+}
+
 /* ---- verification state and callback ----------------------------------------- */
 
 typedef struct {
@@ -262,7 +301,8 @@ static vouch_status report(const verify_state *st, const vouch_chain_opts *opts,
   if (s == VOUCH_E_UNTRUSTED_ROOT) {
     return vouch_fail(err, s, "certificate '%s': %s (no path to a trusted root)", st->cn, why);
   }
-  return vouch_fail(err, s, "certificate '%s' at depth %d: %s", st->cn, st->depth, why);
+  return vouch_fail(err, s, "certificate '%s' at depth %d: %s", st->cn,
+                    st->depth + opts->depth_offset, why);
 }
 
 /* ---- the verification ---------------------------------------------------------- */
@@ -328,9 +368,15 @@ static const struct vouch_cert *find_anchor(const struct vouch_anchors *anchors,
   return NULL;
 }
 
-static void configure(X509_STORE_CTX *ctx, const vouch_chain_opts *opts, bool check_crls) {
+static void configure(X509_STORE_CTX *ctx, const struct vouch_anchors *anchors,
+                      const vouch_chain_opts *opts, bool check_crls) {
   unsigned long flags = X509_V_FLAG_X509_STRICT;
-  if (check_crls) flags |= X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL;
+  /* A partial set's CA had its own path and CRL checked: below it there is
+   * only the leaf, and only the leaf needs its CRL. */
+  if (anchors->partial) flags |= X509_V_FLAG_PARTIAL_CHAIN;
+  if (check_crls) {
+    flags |= X509_V_FLAG_CRL_CHECK | (anchors->partial ? 0 : X509_V_FLAG_CRL_CHECK_ALL);
+  }
   if (opts->no_time_check) flags |= X509_V_FLAG_NO_CHECK_TIME;
   X509_STORE_CTX_set_flags(ctx, flags);
   /* Sets X509_V_FLAG_USE_CHECK_TIME too: the clock is never consulted. */
@@ -405,6 +451,29 @@ vouch_status vouch_chain_check_windows(const vouch_chain_result *r, int64_t at,
   return VOUCH_OK;
 }
 
+/* check_room_below: with opts->depth_offset certificates under the path's
+ * first one, every CA above must allow them in its pathLenConstraint (the
+ * count of CAs that may follow it; OpenSSL checked the path as given).
+ * Self-issued CAs are counted too, which can only refuse more. */
+static vouch_status check_room_below(STACK_OF(X509) * chain, const vouch_chain_opts *opts,
+                                     vouch_chain_result *out, vouch_err *err) {
+  for (int i = 1; i < sk_X509_num(chain); i++) {
+    X509 *x = sk_X509_value(chain, i);
+    long limit = X509_get_pathlen(x);
+    long below = (long)(i - 1) + opts->depth_offset;
+    if (limit < 0 || limit >= below) continue;
+    struct vouch_cert view = {.x509 = x};
+    char cn[128];
+    vouch_cert_subject_cn(&view, cn, sizeof(cn));
+    out->x509_error = X509_V_ERR_PATH_LENGTH_EXCEEDED;
+    out->failed_depth = i + opts->depth_offset;
+    return vouch_fail(err, VOUCH_E_CHAIN, "certificate '%s' at depth %d: %s", cn,
+                      out->failed_depth,
+                      X509_verify_cert_error_string(X509_V_ERR_PATH_LENGTH_EXCEEDED));
+  }
+  return VOUCH_OK;
+}
+
 /* run_verify runs OpenSSL's verification and fills |out| on success. */
 static vouch_status run_verify(X509_STORE_CTX *ctx, verify_state *st,
                                const struct vouch_anchors *anchors, struct vouch_crl *const *crls,
@@ -418,7 +487,7 @@ static vouch_status run_verify(X509_STORE_CTX *ctx, verify_state *st,
       st->failed = true;
     }
     out->x509_error = st->error;
-    out->failed_depth = st->depth;
+    out->failed_depth = st->depth + st->opts->depth_offset;
     if (st->error == X509_V_OK) {
       return vouch_fail(err, VOUCH_E_CRYPTO, "chain: verification failed inside OpenSSL");
     }
@@ -429,6 +498,7 @@ static vouch_status run_verify(X509_STORE_CTX *ctx, verify_state *st,
   if (anchor == NULL) {
     return vouch_fail(err, VOUCH_E_UNTRUSTED_ROOT, "chain: path does not end at an anchor");
   }
+  if (st->opts->depth_offset > 0) VOUCH_GUARD(check_room_below(chain, st->opts, out, err));
   memcpy(out->anchor_sha256, anchor->sha256, VOUCH_SHA256_LEN);
   out->earliest_expiry = earliest_expiry(chain, crls, num_crls, check_crls);
   out->expired_tolerated = st->expired_tolerated;
@@ -446,7 +516,7 @@ vouch_status vouch_chain_verify(const struct vouch_anchors *anchors, const struc
   memset(out, 0, sizeof(*out));
   out->failed_depth = -1;
   if (anchors == NULL || leaf == NULL || opts == NULL || (num_untrusted && !untrusted) ||
-      (num_crls && !crls)) {
+      (num_crls && !crls) || opts->depth_offset < 0 || opts->depth_offset > kMaxUntrusted) {
     return vouch_fail(err, VOUCH_E_ARG, "chain: invalid argument");
   }
   if (num_untrusted > kMaxUntrusted || num_crls > kMaxCrls) {
@@ -467,7 +537,7 @@ vouch_status vouch_chain_verify(const struct vouch_anchors *anchors, const struc
     s = vouch_fail(err, VOUCH_E_CRYPTO, "chain: cannot set up verification");
     goto done;
   }
-  configure(ctx, opts, check_crls);
+  configure(ctx, anchors, opts, check_crls);
   if (check_crls) X509_STORE_CTX_set0_crls(ctx, crl_sk);
   s = run_verify(ctx, &st, anchors, crls, num_crls, check_crls, out, err);
 done:

@@ -195,7 +195,27 @@ typedef struct {
                          certificates they cover; uncovered ones go unchecked. */
   bool no_time_check; /* check everything but validity windows (|at| unused); the
                          windows come back in the result for vouch_chain_check_windows */
+  int depth_offset;   /* the leaf given is a CA that sits this many certificates above
+                         the end of the whole path (1: the issuer of the leaves that
+                         vouch_anchors_for_issuer will verify).  Error depths are those of
+                         the whole path, and the path length constraints above the CA
+                         must leave room for those certificates. */
 } vouch_chain_opts;
+
+/* vouch_anchors_for_issuer: an anchor set holding the CA certificate |ca|
+ * alone, whose own path to |anchors| (ending at the anchor |root_sha256|)
+ * was verified by vouch_chain_verify with depth_offset 1.  vouch_chain_verify
+ * with it checks a leaf that |ca| issued as a partial path ending at |ca|
+ * (with CRLs: the leaf's only), so a fleet's leaves under one CA skip
+ * re-verifying the CA's signature and the root's CRL every time.  Together
+ * the two checks cover what one verification of the whole path does, except
+ * constraints the root places on names and policies below the CA: a root
+ * with such extensions gets NULL (verify whole paths then), as does a |ca|
+ * that is itself an anchor.  NULL also when memory runs out.  Free with
+ * vouch_anchors_free. */
+struct vouch_anchors *vouch_anchors_for_issuer(const struct vouch_anchors *anchors,
+                                               const uint8_t root_sha256[VOUCH_SHA256_LEN],
+                                               struct vouch_cert *ca);
 
 /* A validity window of something on a verified path. */
 #define VOUCH_CHAIN_MAX_WINDOWS 16

@@ -40,6 +40,7 @@ struct vouch_anchors {
   size_t cap;
   X509_STORE *store; /* owned; holds exactly |certs|, built as they are added */
   uint64_t id;       /* process-unique, changes when the set changes */
+  bool partial;      /* holds a verified CA, not roots: paths end at it (PARTIAL_CHAIN) */
 };
 
 /* vouch_crypto_md returns the fetched (cached, never freed) EVP_MD for |h|,

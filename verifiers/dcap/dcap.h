@@ -380,6 +380,33 @@ void vouch_dcap_trust_build(const struct vouch_anchors *anchors, const vouch_dca
                             const vouch_dcap_crl *root_crl, const vouch_dcap_crl *ca_crl,
                             vouch_dcap_trust *out);
 
+/* The PCK CA of a PCK chain checked up to the anchors with the Root CA CRL,
+ * without time: what every platform under that CA shares.  |issuer| (NULL:
+ * not usable, see vouch_anchors_for_issuer) then verifies each platform's
+ * PCK certificate as a path ending at the CA, with the PCK CRL.  A fleet's
+ * thousands of PCK chains thus check the CA's signature and the root CRL's
+ * once, not once per platform (X509_verify_cert re-verifies every
+ * signature on the path each time: four per platform, where one is the
+ * platform's own). */
+typedef struct {
+  vouch_err err;
+  vouch_chain_result chain;      /* the CA up to the anchor */
+  struct vouch_anchors *issuer;  /* owned; the CA as the end of leaf paths */
+} vouch_dcap_ca_trust;
+
+void vouch_dcap_ca_trust_build(const struct vouch_anchors *anchors, struct vouch_cert *ca,
+                               const vouch_dcap_crl *root_crl, vouch_dcap_ca_trust *out);
+void vouch_dcap_ca_trust_cleanup(vouch_dcap_ca_trust *t);
+
+/* vouch_dcap_pck_trust_build: the trust of a PCK chain from its CA's
+ * (|ca|, built for chain->intermediate) and the PCK certificate checked
+ * under the CA with |pck_crl|: the same verdicts and windows as
+ * vouch_dcap_trust_build(anchors, chain, root_crl, pck_crl), which it falls
+ * back to when |ca| is NULL or has no issuer set. */
+void vouch_dcap_pck_trust_build(const struct vouch_anchors *anchors, const vouch_dcap_chain *chain,
+                                const vouch_dcap_ca_trust *ca, const vouch_dcap_crl *root_crl,
+                                const vouch_dcap_crl *pck_crl, vouch_dcap_trust *out);
+
 /* A TCB Info or QE Identity: signature over the exact bytes checked with the
  * signer chain's leaf key, then parsed. */
 typedef struct {

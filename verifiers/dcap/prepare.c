@@ -149,6 +149,17 @@ void vouch_dcap_crl_cleanup(vouch_dcap_crl *c) {
 
 /* ---- trust ------------------------------------------------------------------ */
 
+/* check_shipped_root: a root shipped with the chain must be the trusted
+ * root itself. */
+static void check_shipped_root(const vouch_dcap_chain *chain, vouch_dcap_trust *out) {
+  if (chain->root == NULL) return;
+  uint8_t fp[VOUCH_SHA256_LEN];
+  vouch_cert_sha256(chain->root, fp);
+  if (memcmp(fp, out->chain.anchor_sha256, sizeof(fp)) != 0) {
+    vouch_fail(&out->err, VOUCH_E_UNTRUSTED_ROOT, "the root in the chain is not the trusted root");
+  }
+}
+
 void vouch_dcap_trust_build(const struct vouch_anchors *anchors, const vouch_dcap_chain *chain,
                             const vouch_dcap_crl *root_crl, const vouch_dcap_crl *ca_crl,
                             vouch_dcap_trust *out) {
@@ -180,14 +191,80 @@ void vouch_dcap_trust_build(const struct vouch_anchors *anchors, const vouch_dca
     vouch_fail(&out->err, s, "%s", e.msg);
     return;
   }
-  /* A root shipped with the chain must be the trusted root itself. */
-  if (chain->root != NULL) {
-    uint8_t fp[VOUCH_SHA256_LEN];
-    vouch_cert_sha256(chain->root, fp);
-    if (memcmp(fp, out->chain.anchor_sha256, sizeof(fp)) != 0) {
-      vouch_fail(&out->err, VOUCH_E_UNTRUSTED_ROOT, "the root in the chain is not the trusted root");
-    }
+  check_shipped_root(chain, out);
+}
+
+/* ---- trust, split at the PCK CA ------------------------------------------------------ */
+
+void vouch_dcap_ca_trust_build(const struct vouch_anchors *anchors, struct vouch_cert *ca,
+                               const vouch_dcap_crl *root_crl, vouch_dcap_ca_trust *out) {
+  memset(out, 0, sizeof(*out));
+  if (root_crl == NULL || root_crl->err.code != VOUCH_OK) {
+    vouch_fail(&out->err, VOUCH_E_COLLATERAL_MISSING, "no usable Root CA CRL");
+    return;
   }
+  struct vouch_crl *crls[1] = {root_crl->crl};
+  vouch_chain_opts o = {.require_crls = true, .no_time_check = true, .depth_offset = 1};
+  vouch_err e = {0};
+  vouch_status s = vouch_chain_verify(anchors, ca, NULL, 0, crls, 1, &o, &out->chain, &e);
+  vouch_crypto_clear_errors();
+  if (s != VOUCH_OK) {
+    vouch_fail(&out->err, s, "%s", e.msg);
+    return;
+  }
+  out->issuer = vouch_anchors_for_issuer(anchors, out->chain.anchor_sha256, ca);
+}
+
+void vouch_dcap_ca_trust_cleanup(vouch_dcap_ca_trust *t) {
+  vouch_anchors_free(t->issuer);
+  memset(t, 0, sizeof(*t));
+}
+
+/* add_windows appends the windows of |from| that |to| lacks. */
+static void add_windows(vouch_chain_result *to, const vouch_chain_result *from) {
+  for (size_t i = 0; i < from->num_windows; i++) {
+    const vouch_chain_window *w = &from->windows[i];
+    bool have = false;
+    for (size_t k = 0; k < to->num_windows && !have; k++) {
+      const vouch_chain_window *v = &to->windows[k];
+      have = v->is_crl == w->is_crl && v->from == w->from && v->until == w->until &&
+             strcmp(v->name, w->name) == 0;
+    }
+    if (!have && to->num_windows < VOUCH_CHAIN_MAX_WINDOWS) to->windows[to->num_windows++] = *w;
+  }
+  if (from->earliest_expiry < to->earliest_expiry) to->earliest_expiry = from->earliest_expiry;
+}
+
+void vouch_dcap_pck_trust_build(const struct vouch_anchors *anchors, const vouch_dcap_chain *chain,
+                                const vouch_dcap_ca_trust *ca, const vouch_dcap_crl *root_crl,
+                                const vouch_dcap_crl *pck_crl, vouch_dcap_trust *out) {
+  bool split = ca != NULL && (ca->err.code != VOUCH_OK || ca->issuer != NULL) &&
+               chain->err.code == VOUCH_OK && root_crl != NULL &&
+               root_crl->err.code == VOUCH_OK && pck_crl != NULL && pck_crl->err.code == VOUCH_OK;
+  if (!split) {
+    vouch_dcap_trust_build(anchors, chain, root_crl, pck_crl, out);
+    return;
+  }
+  memset(out, 0, sizeof(*out));
+  /* Top down, as OpenSSL reports the whole path: the CA's failure first. */
+  if (ca->err.code != VOUCH_OK) {
+    out->err = ca->err;
+    out->chain = ca->chain;
+    return;
+  }
+  struct vouch_crl *crls[1] = {pck_crl->crl};
+  vouch_chain_opts o = {.require_crls = true, .no_time_check = true};
+  vouch_err e = {0};
+  vouch_status s =
+      vouch_chain_verify(ca->issuer, chain->leaf, NULL, 0, crls, 1, &o, &out->chain, &e);
+  vouch_crypto_clear_errors();
+  if (s != VOUCH_OK) {
+    vouch_fail(&out->err, s, "%s", e.msg);
+    return;
+  }
+  memcpy(out->chain.anchor_sha256, ca->chain.anchor_sha256, VOUCH_SHA256_LEN);
+  add_windows(&out->chain, &ca->chain);
+  check_shipped_root(chain, out);
 }
 
 /* ---- signed JSON ---------------------------------------------------------------- */
@@ -265,7 +342,14 @@ const vouch_dcap_memo vouch_dcap_memo_none = {.acquire = none_acquire, .release 
 /* Memo keys: a tag byte, then the exact inputs.  Composite objects name
  * their parts by memo id, which is unique per distinct object, so their
  * keys need no bytes of the parts. */
-enum { TAG_CHAIN = 'C', TAG_CRL = 'R', TAG_TRUST = 'T', TAG_SIGNED = 'S' };
+enum {
+  TAG_CHAIN = 'C',
+  TAG_CRL = 'R',
+  TAG_TRUST = 'T',
+  TAG_CA_TRUST = 'A',
+  TAG_PCK_TRUST = 'P',
+  TAG_SIGNED = 'S'
+};
 
 typedef struct {
   vouch_dcap_inputs *in;
@@ -377,6 +461,79 @@ static const vouch_dcap_trust *get_trust(resolver *r, const struct vouch_anchors
 }
 
 typedef struct {
+  const struct vouch_anchors *anchors;
+  struct vouch_cert *ca;
+  const vouch_dcap_crl *root_crl;
+} ca_trust_arg;
+
+static void build_ca_trust(void *obj, void *arg) {
+  ca_trust_arg *a = arg;
+  vouch_dcap_ca_trust_build(a->anchors, a->ca, a->root_crl, obj);
+}
+static void destroy_ca_trust(void *obj) { vouch_dcap_ca_trust_cleanup(obj); }
+
+/* get_ca_trust: keyed by the CA's bytes, not by the chain that carries
+ * it, so that every platform under the CA shares one. */
+static const vouch_dcap_ca_trust *get_ca_trust(resolver *r, const struct vouch_anchors *anchors,
+                                               struct vouch_cert *ca,
+                                               const vouch_dcap_crl *root_crl, uint64_t root_id) {
+  size_t der_len = 0;
+  const uint8_t *der = vouch_cert_der(ca, &der_len);
+  vouch_buf_reset(&r->key);
+  vouch_buf_putc(&r->key, TAG_CA_TRUST);
+  put_u64(&r->key, vouch_anchors_id(anchors));
+  put_u64(&r->key, root_id);
+  put_blob(r, der, der_len, false);
+  ca_trust_arg a = {.anchors = anchors, .ca = ca, .root_crl = root_crl};
+  uint64_t id;
+  return acquire(r, sizeof(vouch_dcap_ca_trust), build_ca_trust, &a, destroy_ca_trust, &id);
+}
+
+typedef struct {
+  const struct vouch_anchors *anchors;
+  const vouch_dcap_chain *chain;
+  const vouch_dcap_ca_trust *ca;
+  const vouch_dcap_crl *root_crl, *pck_crl;
+} pck_trust_arg;
+
+static void build_pck_trust(void *obj, void *arg) {
+  pck_trust_arg *a = arg;
+  vouch_dcap_pck_trust_build(a->anchors, a->chain, a->ca, a->root_crl, a->pck_crl, obj);
+}
+
+/* owned_cert: the chain's own (mutable, reference-counted) pointer to |c|. */
+static struct vouch_cert *owned_cert(const vouch_dcap_chain *chain, const struct vouch_cert *c) {
+  for (size_t i = 0; i < chain->num_certs; i++) {
+    if (chain->certs[i] == c) return chain->certs[i];
+  }
+  return NULL;
+}
+
+/* get_pck_trust: a PCK chain's trust, from its CA's shared one (see
+ * vouch_dcap_ca_trust).  Its key is that of get_trust (the chain names its
+ * CA), under its own tag. */
+static const vouch_dcap_trust *get_pck_trust(resolver *r, const struct vouch_anchors *anchors,
+                                             const vouch_dcap_chain *chain, uint64_t chain_id,
+                                             const vouch_dcap_crl *root_crl, uint64_t root_id,
+                                             const vouch_dcap_crl *pck_crl, uint64_t pck_crl_id) {
+  const vouch_dcap_ca_trust *ca = NULL;
+  struct vouch_cert *ca_cert = owned_cert(chain, chain->intermediate);
+  if (chain->err.code == VOUCH_OK && ca_cert != NULL && root_crl->err.code == VOUCH_OK) {
+    ca = get_ca_trust(r, anchors, ca_cert, root_crl, root_id);
+  }
+  vouch_buf_reset(&r->key);
+  vouch_buf_putc(&r->key, TAG_PCK_TRUST);
+  put_u64(&r->key, vouch_anchors_id(anchors));
+  put_u64(&r->key, chain_id);
+  put_u64(&r->key, root_id);
+  put_u64(&r->key, pck_crl_id);
+  pck_trust_arg a = {
+      .anchors = anchors, .chain = chain, .ca = ca, .root_crl = root_crl, .pck_crl = pck_crl};
+  uint64_t id;
+  return acquire(r, sizeof(vouch_dcap_trust), build_pck_trust, &a, destroy_trust, &id);
+}
+
+typedef struct {
   bool tcb;
   const vouch_blob *text, *sig;
   const vouch_dcap_chain *signer;
@@ -432,8 +589,8 @@ void vouch_dcap_inputs_resolve(const vouch_quote *q, const vouch_dcap_collateral
   if (coll->pck_crl.len > 0) in->pck_crl = get_crl(&r, &coll->pck_crl, &pck_crl_id);
   bool crls_ok = in->root_crl && in->pck_crl;
   if (in->pck_chain && crls_ok) {
-    in->pck_trust = get_trust(&r, anchors, in->pck_chain, pck_id, in->root_crl, root_id,
-                              in->pck_crl, pck_crl_id);
+    in->pck_trust = get_pck_trust(&r, anchors, in->pck_chain, pck_id, in->root_crl, root_id,
+                                  in->pck_crl, pck_crl_id);
   }
   in->pck_crl_chain = get_chain(&r, VOUCH_DCAP_CHAIN_CA, coll->pck_crl_issuer_chain.data,
                                 coll->pck_crl_issuer_chain.len, true, &ca_id);
