@@ -140,9 +140,6 @@ static void test_kill_and_resume(void **state) {
   assert_int_equal(cli_sh(NULL, "%s verify --resume %s/corpus/evidence.ndjson 2>/dev/null", g_bin, g_dir), 3);
 }
 
-/* Results stream: a line written to a pipe that stays open comes back
- * before the input ends (the partial batch is flushed after a short idle
- * time, and results are written while input is awaited). */
 /* A cache budget far below what the corpus needs evicts platforms that
  * come back later: they are verified again from their bytes, so the
  * results are the same, and the summary says what happened and which
@@ -172,6 +169,9 @@ static void test_small_cache_budget(void **state) {
                    3);
 }
 
+/* Results stream: a line written to a pipe that stays open comes back
+ * before the input ends (the partial batch is flushed after a short idle
+ * time, and results are written while input is awaited). */
 static void test_streams_from_a_pipe(void **state) {
   (void)state;
   CLI_NEED(g_bin != NULL, "VOUCH_BIN");

@@ -246,7 +246,10 @@ void vouch_dcap_pck_trust_build(const struct vouch_anchors *anchors, const vouch
     return;
   }
   memset(out, 0, sizeof(*out));
-  /* Top down, as OpenSSL reports the whole path: the CA's failure first. */
+  /* A fault of the CA's path is reported first.  Each fault alone is
+   * reported as the whole path would be; with faults at both levels the
+   * whole path might name the leaf's first (it checks revocation from the
+   * leaf up, signatures from the top down). */
   if (ca->err.code != VOUCH_OK) {
     out->err = ca->err;
     out->chain = ca->chain;
@@ -490,16 +493,12 @@ static const vouch_dcap_ca_trust *get_ca_trust(resolver *r, const struct vouch_a
 }
 
 typedef struct {
+  resolver *r;
   const struct vouch_anchors *anchors;
   const vouch_dcap_chain *chain;
-  const vouch_dcap_ca_trust *ca;
   const vouch_dcap_crl *root_crl, *pck_crl;
+  uint64_t root_id;
 } pck_trust_arg;
-
-static void build_pck_trust(void *obj, void *arg) {
-  pck_trust_arg *a = arg;
-  vouch_dcap_pck_trust_build(a->anchors, a->chain, a->ca, a->root_crl, a->pck_crl, obj);
-}
 
 /* owned_cert: the chain's own (mutable, reference-counted) pointer to |c|. */
 static struct vouch_cert *owned_cert(const vouch_dcap_chain *chain, const struct vouch_cert *c) {
@@ -509,6 +508,24 @@ static struct vouch_cert *owned_cert(const vouch_dcap_chain *chain, const struct
   return NULL;
 }
 
+/* build_pck_trust fetches the CA's shared trust only now, when a platform's
+ * own is built (once per platform, not per quote).  The nested lookup gets
+ * its own key buffer: the caller's still holds this object's key, which the
+ * memo copies after the build.  Without the CA's (no memory, no handle
+ * left) the whole path is verified: slower, the same verdict. */
+static void build_pck_trust(void *obj, void *arg) {
+  pck_trust_arg *a = arg;
+  const vouch_dcap_ca_trust *ca = NULL;
+  struct vouch_cert *ca_cert = owned_cert(a->chain, a->chain->intermediate);
+  if (a->chain->err.code == VOUCH_OK && ca_cert != NULL && a->root_crl->err.code == VOUCH_OK) {
+    resolver sub = {.in = a->r->in, .store_id = a->r->store_id};
+    vouch_buf_init(&sub.key, VOUCH_LIMIT_CERT_DATA + 64);
+    ca = get_ca_trust(&sub, a->anchors, ca_cert, a->root_crl, a->root_id);
+    vouch_buf_free(&sub.key);
+  }
+  vouch_dcap_pck_trust_build(a->anchors, a->chain, ca, a->root_crl, a->pck_crl, obj);
+}
+
 /* get_pck_trust: a PCK chain's trust, from its CA's shared one (see
  * vouch_dcap_ca_trust).  Its key is that of get_trust (the chain names its
  * CA), under its own tag. */
@@ -516,19 +533,18 @@ static const vouch_dcap_trust *get_pck_trust(resolver *r, const struct vouch_anc
                                              const vouch_dcap_chain *chain, uint64_t chain_id,
                                              const vouch_dcap_crl *root_crl, uint64_t root_id,
                                              const vouch_dcap_crl *pck_crl, uint64_t pck_crl_id) {
-  const vouch_dcap_ca_trust *ca = NULL;
-  struct vouch_cert *ca_cert = owned_cert(chain, chain->intermediate);
-  if (chain->err.code == VOUCH_OK && ca_cert != NULL && root_crl->err.code == VOUCH_OK) {
-    ca = get_ca_trust(r, anchors, ca_cert, root_crl, root_id);
-  }
   vouch_buf_reset(&r->key);
   vouch_buf_putc(&r->key, TAG_PCK_TRUST);
   put_u64(&r->key, vouch_anchors_id(anchors));
   put_u64(&r->key, chain_id);
   put_u64(&r->key, root_id);
   put_u64(&r->key, pck_crl_id);
-  pck_trust_arg a = {
-      .anchors = anchors, .chain = chain, .ca = ca, .root_crl = root_crl, .pck_crl = pck_crl};
+  pck_trust_arg a = {.r = r,
+                     .anchors = anchors,
+                     .chain = chain,
+                     .root_crl = root_crl,
+                     .pck_crl = pck_crl,
+                     .root_id = root_id};
   uint64_t id;
   return acquire(r, sizeof(vouch_dcap_trust), build_pck_trust, &a, destroy_trust, &id);
 }
