@@ -126,6 +126,7 @@ void metrics_write(server *s, vouch_buf *b) {
     if (!e->retiring) {
       st.cache_entries = cur.cache_entries;
       st.cache_bytes = cur.cache_bytes;
+      st.cache_budget = cur.cache_budget;
     }
     queue += vouch_engine_pending(e->engine);
   }
@@ -154,6 +155,9 @@ void metrics_write(server *s, vouch_buf *b) {
   counter(b, "vouch_engine_cache_entries", "Collateral cache entries.", "gauge", st.cache_entries);
   counter(b, "vouch_engine_cache_bytes", "Collateral cache size, estimated.", "gauge",
           st.cache_bytes);
+  counter(b, "vouch_engine_cache_budget_bytes",
+          "The cache's bound (--cache-mb); evictions grow when the platforms seen need more.",
+          "gauge", st.cache_budget);
 }
 
 void access_log(server *s, const req *r, int64_t now_ns) {

@@ -66,7 +66,7 @@ EOF
 
 start_server api --state-dir "$WORK/state" --collateral "$SET/collateral.json" \
   --collateral "$TDX/collateral.json" --at "$AT" \
-  --workers 2 --admin-token-file "$WORK/admin-token" --access-log "$WORK/access.log"
+  --workers 2 --cache-mb 64 --admin-token-file "$WORK/admin-token" --access-log "$WORK/access.log"
 ok "server up at $SRV_URL"
 ATTEST="/attest/SgxEnclave?api-version=2022-08-01"
 
@@ -315,8 +315,9 @@ if [ "$code" = 200 ] && grep -q '^vouch_http_requests_total{route="/attest/SgxEn
    grep -q '^vouch_http_requests_total{route="/attest/SgxEnclave",status="400"} [1-9]' "$WORK/body" &&
    grep -q '^vouch_http_request_duration_seconds_count{route="/attest/SgxEnclave"} [1-9]' "$WORK/body" &&
    grep -q '^vouch_engine_signature_checks_total{kind="computed"} [1-9]' "$WORK/body" &&
-   grep -q '^vouch_http_open_connections 1$' "$WORK/body"; then
-  ok "GET /metrics: requests by route and status, latency, engine counters, connections"
+   grep -q '^vouch_http_open_connections 1$' "$WORK/body" &&
+   grep -q '^vouch_engine_cache_budget_bytes 67108864$' "$WORK/body"; then
+  ok "GET /metrics: requests by route and status, latency, engine counters, connections, the --cache-mb budget"
 else
   bad "metrics: $(head -c 600 "$WORK/body")"
 fi
