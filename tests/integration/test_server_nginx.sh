@@ -204,7 +204,10 @@ ECHO_PID=$!
 echo "server 127.0.0.1:$EPORT;" > "$WORK/nginx/conf/vouch/backends.conf"
 kill -HUP "$NGINX_PID"
 for i in $(seq 1 50); do
-  code=$(front POST "$ATTEST" -H 'Content-Type: application/json' --data-binary @"$WORK/attest.json")
+  # While nginx reloads, an old worker may close a connection mid-request
+  # (seen: curl 16, HTTP/2 framing): retried like any other miss.
+  code=$(front POST "$ATTEST" -H 'Content-Type: application/json' --data-binary @"$WORK/attest.json") ||
+    code=000
   [ -s "$WORK/forwarded.json" ] && break
   sleep 0.1
 done
