@@ -112,6 +112,7 @@ typedef struct {
   uint64_t collisions; /* same hash, different bytes: counted, never served */
   uint64_t entries, bytes;
   uint64_t budget_bytes; /* the configured bound (max_bytes) */
+  uint64_t rebuilt;      /* misses of keys evicted before (an estimate: see cache.c) */
 } vouch_cache_stats;
 
 struct vouch_cache *vouch_cache_new(const vouch_cache_config *cfg);

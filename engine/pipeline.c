@@ -671,6 +671,7 @@ void vouch_engine_stats_get(struct vouch_engine *e, vouch_engine_stats *out) {
     out->cache_entries = cs.entries;
     out->cache_bytes = cs.bytes;
     out->cache_budget = cs.budget_bytes;
+    out->cache_rebuilt = cs.rebuilt;
   }
 }
 

@@ -82,6 +82,7 @@ typedef struct {
   uint64_t cache_hits, cache_misses, cache_evictions, cache_collisions, cache_entries;
   uint64_t cache_bytes;
   uint64_t cache_budget;    /* its bound, bytes (cache_bytes' limit) */
+  uint64_t cache_rebuilt;   /* entries built again after the cache evicted them (estimate) */
   double seconds;
   bool used_io_uring;
 } vouch_engine_stats;

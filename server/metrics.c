@@ -122,6 +122,7 @@ void metrics_write(server *s, vouch_buf *b) {
     st.cache_hits += cur.cache_hits;
     st.cache_misses += cur.cache_misses;
     st.cache_evictions += cur.cache_evictions;
+    st.cache_rebuilt += cur.cache_rebuilt;
     st.cache_collisions += cur.cache_collisions;
     if (!e->retiring) {
       st.cache_entries = cur.cache_entries;
@@ -149,6 +150,9 @@ void metrics_write(server *s, vouch_buf *b) {
           st.cache_misses);
   counter(b, "vouch_engine_cache_evictions_total", "Collateral cache evictions.", "counter",
           st.cache_evictions);
+  counter(b, "vouch_engine_cache_rebuilt_total",
+          "Cache entries built again after being evicted (an estimate): a budget too small.",
+          "counter", st.cache_rebuilt);
   counter(b, "vouch_engine_cache_collisions_total",
           "Cache keys whose hash matched different bytes (never served).", "counter",
           st.cache_collisions);

@@ -85,7 +85,7 @@ static const char kServeHelp[] =
     "                              leaves at the end of every loop turn)\n"
     "  --cache-mb N                memory budget of the collateral and signature cache, MiB\n"
     "                              (default 128, estimated; ~18 KB per platform seen: raise it\n"
-    "                              when /metrics shows vouch_engine_cache_evictions_total grow)\n"
+    "                              when /metrics shows vouch_engine_cache_rebuilt_total grow)\n"
     "  --token-alg ALG             RS256 (default, as Azure), PS256, ES256 (much cheaper to\n"
     "                              sign), ES384, EdDSA\n"
     "  --token-lifetime SECONDS    exp - iat (default 28800)\n"

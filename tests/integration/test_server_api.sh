@@ -316,7 +316,8 @@ if [ "$code" = 200 ] && grep -q '^vouch_http_requests_total{route="/attest/SgxEn
    grep -q '^vouch_http_request_duration_seconds_count{route="/attest/SgxEnclave"} [1-9]' "$WORK/body" &&
    grep -q '^vouch_engine_signature_checks_total{kind="computed"} [1-9]' "$WORK/body" &&
    grep -q '^vouch_http_open_connections 1$' "$WORK/body" &&
-   grep -q '^vouch_engine_cache_budget_bytes 67108864$' "$WORK/body"; then
+   grep -q '^vouch_engine_cache_budget_bytes 67108864$' "$WORK/body" &&
+   grep -q '^vouch_engine_cache_rebuilt_total 0$' "$WORK/body"; then
   ok "GET /metrics: requests by route and status, latency, engine counters, connections, the --cache-mb budget"
 else
   bad "metrics: $(head -c 600 "$WORK/body")"
