@@ -196,6 +196,12 @@ static bool was_evicted(const struct vouch_cache *c, uint64_t hi) {
   return (atomic_load_explicit(&c->evicted[b / 64], memory_order_relaxed) >> (b % 64)) & 1;
 }
 
+/* count_miss: a miss, and whether the key is one the cache evicted. */
+static void count_miss(const struct vouch_cache *c, shard *s, uint64_t hi) {
+  s->misses++;
+  if (was_evicted(c, hi)) s->rebuilt++;
+}
+
 static void unlink_entry(shard *s, entry *e) {
   entry **p = &s->buckets[e->h_lo & (s->num_buckets - 1)];
   while (*p != e) p = &(*p)->next;
@@ -282,10 +288,7 @@ static void *acquire(struct vouch_cache *c, const uint8_t *key, size_t key_len, 
     *out_id = e->id;
     return e;
   }
-  if (count) {
-    s->misses++;
-    if (was_evicted(c, hi)) s->rebuilt++;
-  }
+  if (count) count_miss(c, s, hi);
   pthread_mutex_unlock(&s->mu);
 
   /* Build outside the lock. */
@@ -345,8 +348,7 @@ bool vouch_cache_sig_lookup(struct vouch_cache *c, const uint8_t *key, size_t ke
     *out_result = *(const int *)e->obj;
     s->hits++;
   } else {
-    s->misses++;
-    if (was_evicted(c, hi)) s->rebuilt++;
+    count_miss(c, s, hi);
   }
   pthread_mutex_unlock(&s->mu);
   return e != NULL;

@@ -160,7 +160,7 @@ void metrics_write(server *s, vouch_buf *b) {
   counter(b, "vouch_engine_cache_bytes", "Collateral cache size, estimated.", "gauge",
           st.cache_bytes);
   counter(b, "vouch_engine_cache_budget_bytes",
-          "The cache's bound (--cache-mb); evictions grow when the platforms seen need more.",
+          "The cache's bound (--cache-mb); raise it when vouch_engine_cache_rebuilt_total grows.",
           "gauge", st.cache_budget);
 }
 

@@ -160,6 +160,23 @@ static void check_shipped_root(const vouch_dcap_chain *chain, vouch_dcap_trust *
   }
 }
 
+/* verify_without_time runs vouch_chain_verify as stage 1 does (every
+ * certificate below the anchor covered by a CRL; validity windows kept in
+ * |res| for the per-instant check instead of checked) and records a
+ * failure in |err|. */
+static bool verify_without_time(const struct vouch_anchors *anchors, const struct vouch_cert *leaf,
+                                struct vouch_cert *const *untrusted, size_t num_untrusted,
+                                struct vouch_crl *const *crls, size_t num_crls, int depth_offset,
+                                vouch_chain_result *res, vouch_err *err) {
+  vouch_chain_opts o = {.require_crls = true, .no_time_check = true, .depth_offset = depth_offset};
+  vouch_err e = {0};
+  vouch_status s =
+      vouch_chain_verify(anchors, leaf, untrusted, num_untrusted, crls, num_crls, &o, res, &e);
+  vouch_crypto_clear_errors();
+  if (s != VOUCH_OK) vouch_fail(err, s, "%s", e.msg);
+  return s == VOUCH_OK;
+}
+
 void vouch_dcap_trust_build(const struct vouch_anchors *anchors, const vouch_dcap_chain *chain,
                             const vouch_dcap_crl *root_crl, const vouch_dcap_crl *ca_crl,
                             vouch_dcap_trust *out) {
@@ -182,13 +199,8 @@ void vouch_dcap_trust_build(const struct vouch_anchors *anchors, const vouch_dca
     }
     crls[num_crls++] = ca_crl->crl;
   }
-  vouch_chain_opts o = {.require_crls = true, .no_time_check = true};
-  vouch_err e = {0};
-  vouch_status s = vouch_chain_verify(anchors, chain->leaf, chain->certs, chain->num_certs, crls,
-                                      num_crls, &o, &out->chain, &e);
-  vouch_crypto_clear_errors();
-  if (s != VOUCH_OK) {
-    vouch_fail(&out->err, s, "%s", e.msg);
+  if (!verify_without_time(anchors, chain->leaf, chain->certs, chain->num_certs, crls, num_crls,
+                           0, &out->chain, &out->err)) {
     return;
   }
   check_shipped_root(chain, out);
@@ -204,14 +216,7 @@ void vouch_dcap_ca_trust_build(const struct vouch_anchors *anchors, struct vouch
     return;
   }
   struct vouch_crl *crls[1] = {root_crl->crl};
-  vouch_chain_opts o = {.require_crls = true, .no_time_check = true, .depth_offset = 1};
-  vouch_err e = {0};
-  vouch_status s = vouch_chain_verify(anchors, ca, NULL, 0, crls, 1, &o, &out->chain, &e);
-  vouch_crypto_clear_errors();
-  if (s != VOUCH_OK) {
-    vouch_fail(&out->err, s, "%s", e.msg);
-    return;
-  }
+  if (!verify_without_time(anchors, ca, NULL, 0, crls, 1, 1, &out->chain, &out->err)) return;
   out->issuer = vouch_anchors_for_issuer(anchors, out->chain.anchor_sha256, ca);
 }
 
@@ -256,13 +261,7 @@ void vouch_dcap_pck_trust_build(const struct vouch_anchors *anchors, const vouch
     return;
   }
   struct vouch_crl *crls[1] = {pck_crl->crl};
-  vouch_chain_opts o = {.require_crls = true, .no_time_check = true};
-  vouch_err e = {0};
-  vouch_status s =
-      vouch_chain_verify(ca->issuer, chain->leaf, NULL, 0, crls, 1, &o, &out->chain, &e);
-  vouch_crypto_clear_errors();
-  if (s != VOUCH_OK) {
-    vouch_fail(&out->err, s, "%s", e.msg);
+  if (!verify_without_time(ca->issuer, chain->leaf, NULL, 0, crls, 1, 0, &out->chain, &out->err)) {
     return;
   }
   memcpy(out->chain.anchor_sha256, ca->chain.anchor_sha256, VOUCH_SHA256_LEN);
@@ -448,16 +447,23 @@ static void build_trust(void *obj, void *arg) {
 }
 static void destroy_trust(void *obj) { memset(obj, 0, sizeof(vouch_dcap_trust)); }
 
+/* put_trust_key: a trust verdict's key: what it is (|tag|), the anchors,
+ * and the memo ids of the chain and CRLs it was built from. */
+static void put_trust_key(resolver *r, char tag, const struct vouch_anchors *anchors,
+                          uint64_t chain_id, uint64_t root_id, uint64_t crl_id) {
+  vouch_buf_reset(&r->key);
+  vouch_buf_putc(&r->key, tag);
+  put_u64(&r->key, vouch_anchors_id(anchors));
+  put_u64(&r->key, chain_id);
+  put_u64(&r->key, root_id);
+  put_u64(&r->key, crl_id);
+}
+
 static const vouch_dcap_trust *get_trust(resolver *r, const struct vouch_anchors *anchors,
                                          const vouch_dcap_chain *chain, uint64_t chain_id,
                                          const vouch_dcap_crl *root_crl, uint64_t root_id,
                                          const vouch_dcap_crl *ca_crl, uint64_t ca_id) {
-  vouch_buf_reset(&r->key);
-  vouch_buf_putc(&r->key, TAG_TRUST);
-  put_u64(&r->key, vouch_anchors_id(anchors));
-  put_u64(&r->key, chain_id);
-  put_u64(&r->key, root_id);
-  put_u64(&r->key, ca_crl ? ca_id : 0);
+  put_trust_key(r, TAG_TRUST, anchors, chain_id, root_id, ca_crl ? ca_id : 0);
   trust_arg a = {.anchors = anchors, .chain = chain, .root_crl = root_crl, .ca_crl = ca_crl};
   uint64_t id;
   return acquire(r, sizeof(vouch_dcap_trust), build_trust, &a, destroy_trust, &id);
@@ -533,12 +539,7 @@ static const vouch_dcap_trust *get_pck_trust(resolver *r, const struct vouch_anc
                                              const vouch_dcap_chain *chain, uint64_t chain_id,
                                              const vouch_dcap_crl *root_crl, uint64_t root_id,
                                              const vouch_dcap_crl *pck_crl, uint64_t pck_crl_id) {
-  vouch_buf_reset(&r->key);
-  vouch_buf_putc(&r->key, TAG_PCK_TRUST);
-  put_u64(&r->key, vouch_anchors_id(anchors));
-  put_u64(&r->key, chain_id);
-  put_u64(&r->key, root_id);
-  put_u64(&r->key, pck_crl_id);
+  put_trust_key(r, TAG_PCK_TRUST, anchors, chain_id, root_id, pck_crl_id);
   pck_trust_arg a = {.r = r,
                      .anchors = anchors,
                      .chain = chain,
